@@ -1,0 +1,1 @@
+//! Address parsing and normalisation (stub, being written).

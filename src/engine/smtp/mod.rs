@@ -1,0 +1,3 @@
+//! The SMTP client side: bounded reply reading and the session state machine.
+
+pub mod reply;

@@ -1,0 +1,12 @@
+//! mxknock: tells whether an email address really exists by asking its mail server.
+//!
+//! The library holds the verification engine ([`engine`]), address parsing ([`address`]),
+//! configuration ([`config`]), the embedded lab of scripted DNS and SMTP servers ([`lab`]) and the
+//! headless command-line front end ([`cli`]). The binary in `main.rs` only parses arguments and
+//! dispatches.
+
+pub mod address;
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod lab;

@@ -1,1 +1,489 @@
-//! Configuration (stub).
+//! Configuration: defaults < config file < environment (`MXKNOCK_*`) < command-line flags.
+//!
+//! The file is TOML (see `config.example.toml`, which a test proves parses to the defaults),
+//! found at the platform config directory (`directories::ProjectDirs`) as `config.toml`, or
+//! given with `--config`. Every section and key is optional; unknown keys are errors, reported
+//! with the file and line.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::address::Address;
+
+/// The whole configuration.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// How we speak SMTP.
+    pub smtp: SmtpConfig,
+    /// How we resolve names.
+    pub dns: DnsConfig,
+    /// How much we do at once.
+    pub engine: EngineConfig,
+    /// The terminal front end.
+    pub ui: UiConfig,
+}
+
+/// When to use STARTTLS.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum StartTlsMode {
+    /// Never; speak plain text even when the server offers TLS.
+    Never,
+    /// When the server offers it; fall back to plain text if the handshake fails.
+    #[default]
+    Opportunistic,
+    /// Always; a server that does not offer it, or a failed handshake, gives unknown/tls_failed.
+    Required,
+}
+
+/// Colour in the terminal.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum ColorMode {
+    /// Colour when writing to a terminal and NO_COLOR is unset or empty.
+    #[default]
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// `[smtp]`
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmtpConfig {
+    /// The name we give in EHLO/HELO; unset means this machine's host name.
+    pub helo: Option<String>,
+    /// The reverse path for MAIL FROM; empty means the null sender `<>`.
+    pub from: String,
+    /// The TCP port of mail servers.
+    pub port: u16,
+    /// When to use STARTTLS.
+    pub starttls: StartTlsMode,
+    /// Seconds to wait for a TCP connection.
+    pub connect_timeout: f64,
+    /// Seconds to wait for the greeting.
+    pub greeting_timeout: f64,
+    /// Seconds to wait for the reply to each command.
+    pub command_timeout: f64,
+    /// Probe a random address to detect catch-all domains.
+    pub catch_all_probe: bool,
+    /// How many MX hosts to try before giving up.
+    pub max_mx_hosts: usize,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        SmtpConfig {
+            helo: None,
+            from: String::new(),
+            port: 25,
+            starttls: StartTlsMode::Opportunistic,
+            connect_timeout: 10.0,
+            greeting_timeout: 30.0,
+            command_timeout: 30.0,
+            catch_all_probe: true,
+            max_mx_hosts: 3,
+        }
+    }
+}
+
+/// `[dns]`
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DnsConfig {
+    /// Resolvers as `HOST` or `HOST:PORT`; empty means the system configuration.
+    pub servers: Vec<String>,
+    /// Seconds to wait for one DNS answer.
+    pub timeout: f64,
+}
+
+impl Default for DnsConfig {
+    fn default() -> Self {
+        DnsConfig {
+            servers: Vec::new(),
+            timeout: 5.0,
+        }
+    }
+}
+
+/// `[engine]`
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EngineConfig {
+    /// How many addresses are checked at once.
+    pub concurrency: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig { concurrency: 16 }
+    }
+}
+
+/// `[ui]`
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UiConfig {
+    /// Colour in the terminal.
+    pub color: ColorMode,
+}
+
+/// A configuration problem, naming where it is.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for this schema.
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    /// An environment variable holds a bad value.
+    #[error("environment variable {name}={value:?}: {message}")]
+    Env {
+        name: &'static str,
+        value: String,
+        message: String,
+    },
+    /// A value is out of range or unsafe.
+    #[error("{setting}: {message}")]
+    Invalid {
+        setting: &'static str,
+        message: String,
+    },
+}
+
+/// Values that override the file: from the environment or from flags.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Overrides {
+    pub helo: Option<String>,
+    pub from: Option<String>,
+    pub dns: Option<Vec<String>>,
+    pub port: Option<u16>,
+    pub concurrency: Option<usize>,
+    pub timeout: Option<f64>,
+    pub starttls: Option<StartTlsMode>,
+    pub catch_all_probe: Option<bool>,
+    pub color: Option<ColorMode>,
+}
+
+impl Overrides {
+    /// Reads `MXKNOCK_*` variables through `lookup` (so tests need not touch the process env).
+    pub fn from_env(lookup: impl Fn(&str) -> Option<String>) -> Result<Overrides, ConfigError> {
+        let text = |name: &'static str| lookup(name).filter(|v| !v.is_empty());
+        let parsed = |name: &'static str| -> Result<Option<f64>, ConfigError> {
+            text(name)
+                .map(|v| {
+                    v.parse::<f64>().map_err(|e| ConfigError::Env {
+                        name,
+                        value: v.clone(),
+                        message: e.to_string(),
+                    })
+                })
+                .transpose()
+        };
+        let integer = |name: &'static str| -> Result<Option<u64>, ConfigError> {
+            text(name)
+                .map(|v| {
+                    v.parse::<u64>().map_err(|e| ConfigError::Env {
+                        name,
+                        value: v.clone(),
+                        message: e.to_string(),
+                    })
+                })
+                .transpose()
+        };
+        let choice = |name: &'static str| -> Result<Option<String>, ConfigError> {
+            Ok(text(name).map(|v| v.to_ascii_lowercase()))
+        };
+        let starttls = match choice("MXKNOCK_STARTTLS")? {
+            None => None,
+            Some(v) => Some(parse_value::<StartTlsMode>("MXKNOCK_STARTTLS", &v)?),
+        };
+        let color = match choice("MXKNOCK_COLOR")? {
+            None => None,
+            Some(v) => Some(parse_value::<ColorMode>("MXKNOCK_COLOR", &v)?),
+        };
+        let port = integer("MXKNOCK_SMTP_PORT")?
+            .map(|p| {
+                u16::try_from(p).map_err(|e| ConfigError::Env {
+                    name: "MXKNOCK_SMTP_PORT",
+                    value: p.to_string(),
+                    message: e.to_string(),
+                })
+            })
+            .transpose()?;
+        Ok(Overrides {
+            helo: text("MXKNOCK_HELO"),
+            from: lookup("MXKNOCK_FROM"),
+            dns: text("MXKNOCK_DNS")
+                .map(|v| v.split(',').map(|s| s.trim().to_string()).collect()),
+            port,
+            concurrency: integer("MXKNOCK_CONCURRENCY")?.map(|n| n as usize),
+            timeout: parsed("MXKNOCK_TIMEOUT")?,
+            starttls,
+            catch_all_probe: None,
+            color,
+        })
+    }
+
+    /// Applies every value that is set.
+    pub fn apply(&self, config: &mut Config) {
+        if let Some(v) = &self.helo {
+            config.smtp.helo = Some(v.clone());
+        }
+        if let Some(v) = &self.from {
+            config.smtp.from = v.clone();
+        }
+        if let Some(v) = &self.dns {
+            config.dns.servers = v.clone();
+        }
+        if let Some(v) = self.port {
+            config.smtp.port = v;
+        }
+        if let Some(v) = self.concurrency {
+            config.engine.concurrency = v;
+        }
+        if let Some(v) = self.timeout {
+            config.smtp.connect_timeout = v;
+            config.smtp.greeting_timeout = v;
+            config.smtp.command_timeout = v;
+            config.dns.timeout = v;
+        }
+        if let Some(v) = self.starttls {
+            config.smtp.starttls = v;
+        }
+        if let Some(v) = self.catch_all_probe {
+            config.smtp.catch_all_probe = v;
+        }
+        if let Some(v) = self.color {
+            config.ui.color = v;
+        }
+    }
+}
+
+fn parse_value<T: clap::ValueEnum>(name: &'static str, value: &str) -> Result<T, ConfigError> {
+    T::from_str(value, true).map_err(|_| ConfigError::Env {
+        name,
+        value: value.to_string(),
+        message: format!(
+            "expected one of {}",
+            T::value_variants()
+                .iter()
+                .filter_map(|v| v.to_possible_value())
+                .map(|v| v.get_name().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    })
+}
+
+impl Config {
+    /// The default config file location for this platform, if there is one.
+    pub fn default_path() -> Option<PathBuf> {
+        directories::ProjectDirs::from("", "", "mxknock").map(|d| d.config_dir().join("config.toml"))
+    }
+
+    /// Parses TOML text; `path` is only used in error messages.
+    pub fn from_toml(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: describe_toml_error(text, &e),
+        })
+    }
+
+    /// Loads the file named, or the default file when it exists, or the defaults.
+    pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+        let path = match explicit {
+            Some(p) => p.to_path_buf(),
+            None => match Self::default_path() {
+                Some(p) if p.exists() => p,
+                _ => return Ok(Config::default()),
+            },
+        };
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        Self::from_toml(&text, &path)
+    }
+
+    /// Checks ranges and that nothing unsafe can reach the wire.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |setting, message: String| Err(ConfigError::Invalid { setting, message });
+        if self.engine.concurrency == 0 {
+            return invalid("concurrency", "must be at least 1".into());
+        }
+        for (setting, secs) in [
+            ("smtp.connect_timeout", self.smtp.connect_timeout),
+            ("smtp.greeting_timeout", self.smtp.greeting_timeout),
+            ("smtp.command_timeout", self.smtp.command_timeout),
+            ("dns.timeout", self.dns.timeout),
+        ] {
+            if !(secs.is_finite() && secs > 0.0 && secs <= 3600.0) {
+                return invalid(setting, format!("{secs} is not a number of seconds in (0, 3600]"));
+            }
+        }
+        if self.smtp.max_mx_hosts == 0 {
+            return invalid("smtp.max_mx_hosts", "must be at least 1".into());
+        }
+        if !self.smtp.from.is_empty() {
+            if let Err(e) = Address::parse(&self.smtp.from) {
+                return invalid("smtp.from", format!("{:?} is not a valid address: {e}", self.smtp.from));
+            }
+        }
+        if let Some(helo) = &self.smtp.helo {
+            if !is_valid_helo(helo) {
+                return invalid(
+                    "smtp.helo",
+                    format!("{helo:?} is not a host name (letters, digits, '.', '-') or address literal"),
+                );
+            }
+        }
+        for server in &self.dns.servers {
+            parse_dns_server(server).map_err(|message| ConfigError::Invalid {
+                setting: "dns.servers",
+                message,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The EHLO name: the configured one, else this machine's host name.
+    pub fn helo_name(&self) -> String {
+        self.smtp.helo.clone().unwrap_or_else(system_host_name)
+    }
+
+    /// A duration from seconds.
+    pub fn secs(secs: f64) -> Duration {
+        Duration::from_secs_f64(secs)
+    }
+}
+
+/// A HELO name may only hold letters, digits, dots and hyphens, or be an address literal.
+pub fn is_valid_helo(name: &str) -> bool {
+    if name.is_empty() || name.len() > 255 {
+        return false;
+    }
+    if let Some(inner) = name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
+        let inner = inner.strip_prefix("IPv6:").unwrap_or(inner);
+        return inner.parse::<std::net::IpAddr>().is_ok();
+    }
+    name.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+}
+
+/// Parses `HOST` or `HOST:PORT` (IPv6 as `[::1]:53`) into a socket address.
+pub fn parse_dns_server(text: &str) -> Result<std::net::SocketAddr, String> {
+    if let Ok(addr) = text.parse::<std::net::SocketAddr>() {
+        return Ok(addr);
+    }
+    if let Ok(ip) = text.trim_matches(|c| c == '[' || c == ']').parse::<std::net::IpAddr>() {
+        return Ok(std::net::SocketAddr::new(ip, 53));
+    }
+    Err(format!("{text:?} is not an IP address or IP:PORT"))
+}
+
+/// This machine's host name, or "localhost" when it cannot be found out.
+fn system_host_name() -> String {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .map(|s| s.trim().to_string())
+        .find(|s| is_valid_helo(s))
+        .unwrap_or_else(|| "localhost".to_string())
+}
+
+/// The toml error message with the line number spelt out.
+fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
+    let line = error
+        .span()
+        .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+    let message = error.message().trim();
+    match line {
+        Some(line) => format!("line {line}: {message}"),
+        None => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_file_parses_to_the_defaults() {
+        let text = include_str!("../config.example.toml");
+        let parsed = Config::from_toml(text, Path::new("config.example.toml")).unwrap();
+        assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_with_a_line_number() {
+        let text = "[smtp]\nport = 25\nhelo_name = \"x\"\n";
+        let err = Config::from_toml(text, Path::new("c.toml")).unwrap_err().to_string();
+        assert!(err.contains("c.toml"), "{err}");
+        assert!(err.contains("line 3"), "{err}");
+        assert!(err.contains("helo_name"), "{err}");
+    }
+
+    #[test]
+    fn layers_apply_in_order_file_env_flags() {
+        let mut config = Config::from_toml("[smtp]\nhelo = \"file.example\"\nport = 2525\n", Path::new("f")).unwrap();
+        let env = Overrides::from_env(|name| match name {
+            "MXKNOCK_HELO" => Some("env.example".into()),
+            "MXKNOCK_CONCURRENCY" => Some("3".into()),
+            _ => None,
+        })
+        .unwrap();
+        let flags = Overrides {
+            helo: Some("flag.example".into()),
+            ..Overrides::default()
+        };
+        env.apply(&mut config);
+        flags.apply(&mut config);
+        assert_eq!(config.smtp.helo.as_deref(), Some("flag.example"));
+        assert_eq!(config.engine.concurrency, 3);
+        assert_eq!(config.smtp.port, 2525);
+        assert_eq!(config.smtp.command_timeout, 30.0);
+    }
+
+    #[test]
+    fn bad_env_values_name_the_variable() {
+        let err = Overrides::from_env(|n| (n == "MXKNOCK_CONCURRENCY").then(|| "lots".into()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("MXKNOCK_CONCURRENCY"), "{err}");
+        let err = Overrides::from_env(|n| (n == "MXKNOCK_STARTTLS").then(|| "maybe".into()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("opportunistic"), "{err}");
+    }
+
+    #[test]
+    fn helo_and_from_cannot_carry_smtp_injection() {
+        let mut config = Config::default();
+        config.smtp.helo = Some("host\r\nRCPT TO:<x@y.test>".into());
+        assert!(config.validate().is_err());
+        config.smtp.helo = Some("mx.example.org".into());
+        assert!(config.validate().is_ok());
+        config.smtp.from = "a@b.test>\r\nDATA".into();
+        assert!(config.validate().is_err());
+        assert!(is_valid_helo("[127.0.0.1]"));
+        assert!(!is_valid_helo("[not an ip]"));
+    }
+
+    #[test]
+    fn dns_servers_parse_with_and_without_port() {
+        assert_eq!(parse_dns_server("127.0.0.1").unwrap().port(), 53);
+        assert_eq!(parse_dns_server("127.0.0.1:5353").unwrap().port(), 5353);
+        assert_eq!(parse_dns_server("[::1]:5353").unwrap().port(), 5353);
+        assert!(parse_dns_server("dns.example").is_err());
+    }
+}

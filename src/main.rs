@@ -1,1 +1,84 @@
-fn main() {}
+//! The mxknock binary: parse the command line, load the configuration, dispatch.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+use mxknock::cli::args::{Cli, Command};
+use mxknock::cli::{check, exit};
+use mxknock::config::{ColorMode, Config, Overrides};
+use mxknock::engine::net::Net;
+use mxknock::lab::{Lab, LabOptions};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match load_config(&cli) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("mxknock: {e}");
+            return ExitCode::from(exit::USAGE as u8);
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("mxknock: cannot start the async runtime: {e}");
+            return ExitCode::from(exit::FAILURE as u8);
+        }
+    };
+    match runtime.block_on(dispatch(cli, config)) {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            eprintln!("mxknock: {e:#}");
+            ExitCode::from(exit::FAILURE as u8)
+        }
+    }
+}
+
+/// defaults < file < environment < flags, then validated.
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    let mut config = Config::load(cli.common.config.as_deref())?;
+    Overrides::from_env(|name| std::env::var(name).ok())?.apply(&mut config);
+    cli.common.overrides().apply(&mut config);
+    config.validate()?;
+    Ok(config)
+}
+
+async fn dispatch(cli: Cli, config: Config) -> anyhow::Result<i32> {
+    let color = use_color(config.ui.color);
+    let lab = if cli.common.demo {
+        Some(
+            Lab::start(LabOptions::demo())
+                .await
+                .map_err(anyhow::Error::msg)?,
+        )
+    } else {
+        None
+    };
+    let net = match &lab {
+        Some(lab) => lab.net(Config::secs(config.dns.timeout)),
+        None => Net::from_config(&config),
+    }
+    .map_err(anyhow::Error::msg)?;
+    match &cli.command {
+        Some(Command::Check(args)) => check::run(args, config, net, color).await,
+        None => {
+            eprintln!(
+                "mxknock: the interactive TUI is not available in this build yet; use `mxknock check ADDR...` (add --demo to try the embedded lab)"
+            );
+            Ok(exit::USAGE)
+        }
+    }
+}
+
+/// Colour when asked, or on a terminal with NO_COLOR unset or empty.
+fn use_color(mode: ColorMode) -> bool {
+    match mode {
+        ColorMode::Always => true,
+        ColorMode::Never => false,
+        ColorMode::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}

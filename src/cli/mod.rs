@@ -1,1 +1,7 @@
-//! Headless front end (stub).
+//! The headless front end: `check` (and later `batch`). Consumes engine events and writes text
+//! or JSON; shares the engine with the TUI.
+
+pub mod args;
+pub mod check;
+pub mod exit;
+pub mod output;

@@ -1,1 +1,949 @@
-//! (stub, being written)
+//! What a server's reply means for the address being verified.
+//!
+//! Pure functions over [`Reply`]: [`classify_rcpt`] for the reply to `RCPT TO`, which speaks
+//! about the mailbox, and [`classify_session`] for the greeting, `EHLO`/`HELO` and `MAIL FROM`,
+//! where a rejection is about us or the server. [`is_about_us`] tells the two kinds of rejection
+//! apart.
+//!
+//! Every rule looks first at the enhanced status code (RFC 3463), then at the basic code, then at
+//! the text, matched case-insensitively against tables of phrases seen from Postfix, Exim,
+//! Microsoft 365/Exchange, Google, Yahoo and others. One rule outranks them all: a rejection that
+//! is about us (our IP, its reverse DNS, a blocklist, reputation, policy, relaying, rate limits)
+//! is [`RcptClass::Blocked`] and never [`RcptClass::NoSuchUser`], because the mailbox may well
+//! exist.
+
+use super::smtp::reply::Reply;
+
+/// What the reply to `RCPT TO` says about the mailbox.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RcptClass {
+    /// The server accepted the recipient (250, 251).
+    Exists,
+    /// The server cannot verify the mailbox but will try to deliver (252).
+    CannotVerify,
+    /// The mailbox does not exist.
+    NoSuchUser,
+    /// The mailbox exists but is over its quota.
+    MailboxFull,
+    /// The mailbox exists but is disabled, suspended or no longer active.
+    MailboxDisabled,
+    /// A transient rejection that greylisting or throttling would give; worth asking again later.
+    Greylisted,
+    /// The rejection is about us (IP, rDNS, blocklist, reputation, policy), not the mailbox.
+    Blocked,
+    /// The server has a transient problem of its own (closing, out of resources, too many
+    /// recipients).
+    TemporaryFailure,
+    /// The domain or host accepts no mail at all (521, 556, null MX).
+    NoMailService,
+    /// The reply makes no sense for `RCPT TO` (syntax errors, 3xx, impossible codes).
+    ProtocolError,
+}
+
+/// For replies to the greeting, EHLO/HELO and MAIL FROM, where a rejection is about us or the server, not the mailbox.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionClass {
+    /// The server lets the session go on (2xx, or 3xx).
+    Accepted,
+    /// A transient rejection with greylisting words; worth asking again later.
+    Greylisted,
+    /// The server refuses us (policy, blocklist, reputation, rDNS, our sender).
+    Blocked,
+    /// The server has a transient problem (421 and other 4xx).
+    TemporaryFailure,
+    /// The host accepts no mail at all (521, 556).
+    NoMailService,
+    /// The server did not understand us (500-504) or sent an impossible code.
+    ProtocolError,
+}
+
+/// Phrases saying a rejection is about the client: our IP, its reverse DNS, a blocklist, our
+/// reputation or volume, our sender, relaying, or the site's policy.
+///
+/// Phrases are lowercase and match at word boundaries; a trailing `*` matches any word ending.
+const ABOUT_US: &[&str] = &[
+    // Blocklists and reputation.
+    "spamhaus*",
+    "spamcop*",
+    "barracuda*",
+    "sorbs*",
+    "uceprotect*",
+    "rbl*",
+    "dnsbl*",
+    "blacklist*",
+    "black list*",
+    "blocklist*",
+    "block list*",
+    "denylist*",
+    "deny list*",
+    "listed",
+    "blocked",
+    "banned",
+    "reputation",
+    "spam",
+    "unsolicited",
+    // Our host: IP, reverse DNS, HELO name.
+    "reverse dns",
+    "reverse hostname",
+    "reverse lookup",
+    "rdns",
+    "ptr",
+    "client host",
+    "your ip",
+    "sending ip",
+    "helo command rejected",
+    "invalid helo",
+    "helo name",
+    "bad helo",
+    // Our sender.
+    "sender address rejected",
+    "sender rejected",
+    "sender denied",
+    "sender verify failed",
+    "unauthenticated",
+    "authentication required",
+    "not allowed to send",
+    "not authorized to send",
+    // Policy.
+    "policy",
+    "policies",
+    "administrative prohibition",
+    // Volume and rate.
+    "rate limit*",
+    "too many connections",
+    "too many concurrent",
+    "unusual rate",
+    "unexpected volume",
+    "temporarily deferred due to",
+    "permanently deferred",
+    // Relaying: the server does not take mail for the domain from us.
+    "relay access denied",
+    "relaying denied",
+    "relay denied",
+    "relay not permitted",
+    "relaying not allowed",
+    "unable to relay",
+    "rcpthosts",
+];
+
+/// Mailbox phrases that contain an [`ABOUT_US`] word but are not about us (Lotus Domino's
+/// "User not listed in public Name & Address Book"). They are blanked out before matching.
+const NOT_ABOUT_US: &[&str] = &[
+    "user not listed",
+    "recipient not listed",
+    "address not listed",
+    "not listed in public",
+    "not listed in the directory",
+    "not listed in domino directory",
+];
+
+/// Greylisting and "come back later" phrases.
+const GREYLISTING: &[&str] = &[
+    "greylist*",
+    "graylist*",
+    "grey-list*",
+    "gray-list*",
+    "try again later",
+    "try later",
+    "please retry",
+    "retry later",
+    "come back later",
+    "deferred",
+];
+
+/// The server refuses more recipients in this transaction (RFC 5321 §4.5.3.1.10).
+const TOO_MANY_RECIPIENTS: &[&str] = &["too many recipients"];
+
+/// The server itself is out of storage, as opposed to the mailbox.
+const SYSTEM_STORAGE: &[&str] = &["insufficient system storage"];
+
+/// The mailbox is over its quota.
+const MAILBOX_FULL: &[&str] = &[
+    "full",
+    "quota",
+    "over quota",
+    "insufficient storage",
+    "storage allocation",
+    "out of storage",
+    "mailbox size limit",
+];
+
+/// The mailbox exists but does not take mail.
+const MAILBOX_DISABLED: &[&str] = &[
+    "disabled",
+    "inactive",
+    "suspended",
+    "deactivated",
+    "account has been disabled",
+    "no longer active",
+];
+
+/// The domain or host takes no mail at all.
+const NO_MAIL_SERVICE: &[&str] = &[
+    "does not accept mail",
+    "does not receive mail",
+    "accepts no mail",
+    "null mx",
+];
+
+/// The mailbox does not exist.
+const NO_SUCH_USER: &[&str] = &[
+    "user unknown",
+    "unknown user",
+    "no such user",
+    "no such mailbox",
+    "no such recipient",
+    "no such address",
+    "does not exist",
+    "doesn't exist",
+    "unrouteable address",
+    "unroutable address",
+    "unknown recipient",
+    "recipient not found",
+    "recipientnotfound",
+    "recipnotfound",
+    "user not found",
+    "mailbox not found",
+    "mailbox unavailable",
+    "mailbox is unavailable",
+    "invalid recipient",
+    "invalid mailbox",
+    "invalid address",
+    "bad destination mailbox",
+    "no mailbox",
+    "user doesn't have",
+    "not our customer",
+    "address rejected",
+];
+
+/// Text rules for 5xx replies to `RCPT TO`, first match wins.
+const PERMANENT_TEXT: &[(&[&str], RcptClass)] = &[
+    (TOO_MANY_RECIPIENTS, RcptClass::TemporaryFailure),
+    (SYSTEM_STORAGE, RcptClass::TemporaryFailure),
+    (MAILBOX_FULL, RcptClass::MailboxFull),
+    (MAILBOX_DISABLED, RcptClass::MailboxDisabled),
+    (NO_MAIL_SERVICE, RcptClass::NoMailService),
+    (NO_SUCH_USER, RcptClass::NoSuchUser),
+];
+
+/// Text rules for 4xx replies to `RCPT TO`, first match wins.
+const TRANSIENT_TEXT: &[(&[&str], RcptClass)] = &[
+    (TOO_MANY_RECIPIENTS, RcptClass::TemporaryFailure),
+    (SYSTEM_STORAGE, RcptClass::TemporaryFailure),
+    (MAILBOX_FULL, RcptClass::MailboxFull),
+    (GREYLISTING, RcptClass::Greylisted),
+];
+
+/// One enhanced-code rule: subject, detail (`None`: any), a phrase the text must also hold.
+struct CodeRule {
+    subject: u16,
+    detail: Option<u16>,
+    requires: Option<&'static str>,
+    class: RcptClass,
+}
+
+/// Shorthand for a [`CodeRule`] table entry.
+const fn rule(
+    subject: u16,
+    detail: Option<u16>,
+    requires: Option<&'static str>,
+    class: RcptClass,
+) -> CodeRule {
+    CodeRule {
+        subject,
+        detail,
+        requires,
+        class,
+    }
+}
+
+/// Enhanced-code rules for 5.x.x replies to `RCPT TO`, first match wins.
+const PERMANENT_CODES: &[CodeRule] = &[
+    rule(7, None, None, RcptClass::Blocked), // security or policy: about us
+    rule(1, Some(7), None, RcptClass::Blocked), // bad sender mailbox syntax
+    rule(1, Some(8), None, RcptClass::Blocked), // bad sender system address
+    // Microsoft 365 directory-based edge blocking: the recipient is not in the tenant.
+    rule(4, Some(1), Some("access denied"), RcptClass::NoSuchUser),
+    rule(1, Some(0), None, RcptClass::NoSuchUser),
+    rule(1, Some(1), None, RcptClass::NoSuchUser),
+    rule(1, Some(6), None, RcptClass::NoSuchUser), // mailbox has moved
+    rule(1, Some(10), None, RcptClass::NoSuchUser), // Microsoft RecipientNotFound
+    rule(1, Some(2), None, RcptClass::NoMailService), // bad destination system
+    rule(2, Some(2), None, RcptClass::MailboxFull),
+    rule(2, Some(1), None, RcptClass::MailboxDisabled),
+    rule(5, Some(3), None, RcptClass::TemporaryFailure), // too many recipients
+];
+
+/// Enhanced-code rules for 4.x.x replies to `RCPT TO`, first match wins.
+const TRANSIENT_CODES: &[CodeRule] = &[
+    rule(2, Some(2), None, RcptClass::MailboxFull),
+    rule(5, Some(3), None, RcptClass::TemporaryFailure), // too many recipients
+    rule(3, None, None, RcptClass::TemporaryFailure),    // mail system status
+    rule(4, None, None, RcptClass::TemporaryFailure),    // network and routing
+    rule(2, Some(0), None, RcptClass::Greylisted),
+    rule(7, Some(0), None, RcptClass::Greylisted),
+    rule(7, Some(1), None, RcptClass::Greylisted),
+];
+
+/// What the reply to `RCPT TO` says about the mailbox.
+pub fn classify_rcpt(reply: &Reply) -> RcptClass {
+    match reply.class() {
+        2 if reply.code == 252 => RcptClass::CannotVerify,
+        2 => RcptClass::Exists,
+        4 => classify_transient_rcpt(reply, &Text::of(reply)),
+        5 => classify_permanent_rcpt(reply, &Text::of(reply)),
+        _ => RcptClass::ProtocolError,
+    }
+}
+
+/// A 4xx reply to `RCPT TO`.
+fn classify_transient_rcpt(reply: &Reply, text: &Text) -> RcptClass {
+    if text.is_about_us() {
+        return RcptClass::Blocked;
+    }
+    if reply.code == 421 {
+        return RcptClass::TemporaryFailure;
+    }
+    if let Some(class) = by_enhanced_code(reply, text, TRANSIENT_CODES) {
+        return class;
+    }
+    if let Some(class) = text.first_rule(TRANSIENT_TEXT) {
+        return class;
+    }
+    match reply.code {
+        452 => RcptClass::TemporaryFailure, // at RCPT, RFC 5321 uses 452 for too many recipients
+        _ => RcptClass::Greylisted,
+    }
+}
+
+/// A 5xx reply to `RCPT TO`.
+fn classify_permanent_rcpt(reply: &Reply, text: &Text) -> RcptClass {
+    if text.is_about_us() {
+        return RcptClass::Blocked;
+    }
+    match reply.code {
+        500..=504 | 555 => return RcptClass::ProtocolError,
+        521 | 556 => return RcptClass::NoMailService,
+        _ => {}
+    }
+    if let Some(class) = by_enhanced_code(reply, text, PERMANENT_CODES) {
+        return class;
+    }
+    if let Some(class) = text.first_rule(PERMANENT_TEXT) {
+        return class;
+    }
+    match reply.code {
+        550 | 551 | 553 => RcptClass::NoSuchUser,
+        552 => RcptClass::MailboxFull,
+        554 | 530..=539 => RcptClass::Blocked,
+        _ => RcptClass::ProtocolError,
+    }
+}
+
+/// The class of the first rule that matches the reply's enhanced code (and text, if required).
+fn by_enhanced_code(reply: &Reply, text: &Text, rules: &[CodeRule]) -> Option<RcptClass> {
+    let code = reply.enhanced?;
+    rules
+        .iter()
+        .find(|rule| {
+            rule.subject == code.subject
+                && rule.detail.is_none_or(|detail| detail == code.detail)
+                && rule.requires.is_none_or(|phrase| text.mentions(phrase))
+        })
+        .map(|rule| rule.class)
+}
+
+/// For replies to the greeting, EHLO/HELO and MAIL FROM: whether the session can go on.
+pub fn classify_session(reply: &Reply) -> SessionClass {
+    match reply.class() {
+        2 | 3 => SessionClass::Accepted,
+        4 => classify_transient_session(&Text::of(reply)),
+        5 => classify_permanent_session(reply, &Text::of(reply)),
+        _ => SessionClass::ProtocolError,
+    }
+}
+
+/// A 4xx reply outside `RCPT TO`.
+fn classify_transient_session(text: &Text) -> SessionClass {
+    if text.is_about_us() {
+        SessionClass::Blocked
+    } else if text.mentions_any(GREYLISTING) {
+        SessionClass::Greylisted
+    } else {
+        SessionClass::TemporaryFailure
+    }
+}
+
+/// A 5xx reply outside `RCPT TO`.
+fn classify_permanent_session(reply: &Reply, text: &Text) -> SessionClass {
+    let policy_code = reply.enhanced.is_some_and(|code| code.subject == 7);
+    if text.is_about_us() || policy_code {
+        return SessionClass::Blocked;
+    }
+    let no_mail_code = reply
+        .enhanced
+        .is_some_and(|code| code.subject == 1 && code.detail == 2);
+    match reply.code {
+        521 | 556 => SessionClass::NoMailService,
+        500..=504 => SessionClass::ProtocolError,
+        _ if no_mail_code || text.mentions_any(NO_MAIL_SERVICE) => SessionClass::NoMailService,
+        _ => SessionClass::Blocked,
+    }
+}
+
+/// True when a reply's text says the rejection is about the client (our IP, rDNS, blocklist, reputation, policy), not the mailbox.
+pub fn is_about_us(reply: &Reply) -> bool {
+    Text::of(reply).is_about_us()
+}
+
+/// A reply's message (enhanced codes stripped), lowercased for matching.
+struct Text(String);
+
+impl Text {
+    fn of(reply: &Reply) -> Self {
+        Text(reply.message().to_lowercase())
+    }
+
+    /// Whether any [`ABOUT_US`] phrase occurs outside the [`NOT_ABOUT_US`] phrases.
+    fn is_about_us(&self) -> bool {
+        let masked = NOT_ABOUT_US
+            .iter()
+            .fold(self.0.clone(), |text, phrase| text.replace(phrase, " "));
+        ABOUT_US.iter().any(|pattern| mentions(&masked, pattern))
+    }
+
+    fn mentions(&self, pattern: &str) -> bool {
+        mentions(&self.0, pattern)
+    }
+
+    fn mentions_any(&self, patterns: &[&str]) -> bool {
+        patterns.iter().any(|pattern| self.mentions(pattern))
+    }
+
+    /// The class of the first rule with a matching phrase.
+    fn first_rule(&self, rules: &[(&[&str], RcptClass)]) -> Option<RcptClass> {
+        rules
+            .iter()
+            .find(|(patterns, _)| self.mentions_any(patterns))
+            .map(|&(_, class)| class)
+    }
+}
+
+/// Whether `text` holds `pattern` as whole words; a trailing `*` in the pattern lets the last
+/// word go on ("blacklist*" matches "blacklisted").
+fn mentions(text: &str, pattern: &str) -> bool {
+    let (needle, open_end) = match pattern.strip_suffix('*') {
+        Some(stem) => (stem, true),
+        None => (pattern, false),
+    };
+    text.match_indices(needle).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + needle.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric)
+            && (open_end || !after.is_some_and(char::is_alphanumeric))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::smtp::reply::ReplyAssembler;
+
+    /// A reply from its lines, through the real assembler.
+    fn reply(lines: &[&str]) -> Reply {
+        let mut assembler = ReplyAssembler::new();
+        for line in lines {
+            if let Some(reply) = assembler.push(line).expect("well-formed line") {
+                return reply;
+            }
+        }
+        panic!("reply not complete: {lines:?}");
+    }
+
+    #[test]
+    fn rcpt_replies() {
+        use RcptClass::*;
+        let cases: &[(&[&str], RcptClass)] = &[
+            // Accepted.
+            (&["250 2.1.5 Ok"], Exists),
+            (&["250 Accepted"], Exists),
+            (&["250 2.1.5 <alice@example.com>... Recipient ok"], Exists),
+            (
+                &["251 2.1.5 User not local; will forward to <a@b.example>"],
+                Exists,
+            ),
+            (
+                &["252 2.1.5 Cannot VRFY user, but will accept message"],
+                CannotVerify,
+            ),
+            // No such user: Postfix, Exim, cPanel, qmail, Sendmail, Google, Microsoft, others.
+            (
+                &[
+                    "550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown in virtual mailbox table",
+                ],
+                NoSuchUser,
+            ),
+            (
+                &[
+                    "550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown in local recipient table",
+                ],
+                NoSuchUser,
+            ),
+            (&["550 Unrouteable address"], NoSuchUser),
+            (&["550 No Such User Here"], NoSuchUser),
+            (
+                &["550 sorry, no mailbox here by that name. (#5.1.1)"],
+                NoSuchUser,
+            ),
+            (
+                &["550 5.1.1 <nobody@example.com>... User unknown"],
+                NoSuchUser,
+            ),
+            (
+                &[
+                    "550-5.1.1 The email account that you tried to reach does not exist. Please try",
+                    "550-5.1.1 double-checking the recipient's email address for typos or",
+                    "550-5.1.1 unnecessary spaces. For more information, go to",
+                    "550 5.1.1  https://support.google.com/mail/?p=NoSuchUser 41be03b00d2f7-a1b2c3 - gsmtp",
+                ],
+                NoSuchUser,
+            ),
+            (
+                &[
+                    "550 5.5.0 Requested action not taken: mailbox unavailable (S2017062302) [DB5EUR03FT012.eop-EUR03.prod.protection.outlook.com]",
+                ],
+                NoSuchUser,
+            ),
+            (
+                &["550 Requested action not taken: mailbox unavailable"],
+                NoSuchUser,
+            ),
+            (
+                &[
+                    "550 5.4.1 Recipient address rejected: Access denied. AS(201806281) [AM4PEPF00027A5F.eurprd04.prod.outlook.com]",
+                ],
+                NoSuchUser,
+            ),
+            (
+                &[
+                    "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup",
+                ],
+                NoSuchUser,
+            ),
+            (
+                &["550 5.1.1 <nobody@icloud.com>: user does not exist"],
+                NoSuchUser,
+            ),
+            (
+                &["550 5.1.1 User does not exist - <nobody@zoho.example>"],
+                NoSuchUser,
+            ),
+            (&["550 5.1.1 Not our Customer"], NoSuchUser),
+            (
+                &["550 Invalid Recipient - https://community.mimecast.com/docs/DOC-1369#550"],
+                NoSuchUser,
+            ),
+            (
+                &[
+                    "554 delivery error: dd This user doesn't have a yahoo.com account (nobody@yahoo.com) [0] - mta1234.mail.bf1.yahoo.com",
+                ],
+                NoSuchUser,
+            ),
+            (
+                &["552 1 Requested mail action aborted, mailbox not found"],
+                NoSuchUser,
+            ),
+            (
+                &["550 5.1.1 User not listed in public Name & Address Book"],
+                NoSuchUser,
+            ),
+            (&["553 5.1.6 Mailbox has moved"], NoSuchUser),
+            (&["550 5.1.0 Address rejected."], NoSuchUser),
+            (
+                &["551 User not local; please try <x@elsewhere.example>"],
+                NoSuchUser,
+            ),
+            (
+                &[
+                    "550 Message was not accepted -- invalid mailbox. Local mailbox nobody@mail.example is unavailable: user not found",
+                ],
+                NoSuchUser,
+            ),
+            // Mailbox full.
+            (&["552 5.2.2 <x@example.com>: Mailbox full"], MailboxFull),
+            (&["452 4.2.2 Mailbox full"], MailboxFull),
+            (
+                &[
+                    "452-4.2.2 The recipient's inbox is out of storage space. Please direct the",
+                    "452-4.2.2 recipient to",
+                    "452 4.2.2  https://support.google.com/mail/?p=OverQuotaTemp - gsmtp",
+                ],
+                MailboxFull,
+            ),
+            (&["552 5.2.2 Mailbox size limit exceeded"], MailboxFull),
+            (&["550 Mailbox quota exceeded"], MailboxFull),
+            (
+                &["552 Requested mail action aborted: exceeded storage allocation"],
+                MailboxFull,
+            ),
+            // Mailbox disabled.
+            (
+                &[
+                    "550-5.2.1 The email account that you tried to reach is disabled. Learn more at",
+                    "550 5.2.1  https://support.google.com/mail/?p=DisabledUser - gsmtp",
+                ],
+                MailboxDisabled,
+            ),
+            (
+                &["550 5.2.1 The email account that you tried to reach is disabled"],
+                MailboxDisabled,
+            ),
+            (&["550 Account has been suspended"], MailboxDisabled),
+            (&["550 This mailbox is no longer active"], MailboxDisabled),
+            // Blocked: about us, never about the mailbox.
+            (
+                &[
+                    "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org; https://www.spamhaus.org/query/ip/192.0.2.1",
+                ],
+                Blocked,
+            ),
+            (
+                &["550 5.7.606 Access denied, banned sending IP [192.0.2.1]"],
+                Blocked,
+            ),
+            (
+                &[
+                    "553 5.7.1 [BL21] Connections will not be accepted from 192.0.2.1, because the ip is in Spamhaus's list; see https://postmaster.yahooinc.com/error-codes",
+                ],
+                Blocked,
+            ),
+            (
+                &["554 5.7.1 <nobody@example.com>: Relay access denied"],
+                Blocked,
+            ),
+            (&["550 relay not permitted"], Blocked),
+            (
+                &["553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)"],
+                Blocked,
+            ),
+            (
+                &[
+                    "550-5.7.1 [192.0.2.1] The IP you're using to send mail is not authorized to",
+                    "550-5.7.1 send email directly to our servers. Please use the SMTP relay at your",
+                    "550 5.7.1 service provider instead. - gsmtp",
+                ],
+                Blocked,
+            ),
+            (
+                &[
+                    "550-5.7.25 [192.0.2.1] The IP address sending this message does not have a",
+                    "550 5.7.25 PTR record setup - gsmtp",
+                ],
+                Blocked,
+            ),
+            (
+                &[
+                    "550 5.7.1 Unfortunately, messages from [192.0.2.1] weren't sent. Please contact your Internet service provider since part of their network is on our block list (S3150).",
+                ],
+                Blocked,
+            ),
+            (
+                &[
+                    "554 Service unavailable; Client host [192.0.2.1] blocked using Barracuda Reputation",
+                ],
+                Blocked,
+            ),
+            (
+                &["550 5.7.1 Message rejected due to content policy"],
+                Blocked,
+            ),
+            (
+                &["554 5.7.9 Message not accepted for policy reasons"],
+                Blocked,
+            ),
+            (&["550 Administrative prohibition"], Blocked),
+            (
+                &["550 5.1.1 Client host rejected: your IP is listed on dnsbl.sorbs.net"],
+                Blocked,
+            ),
+            (
+                &["550 5.1.1 Sender address rejected: User unknown in local recipient table"],
+                Blocked,
+            ),
+            (
+                &[
+                    "450 4.1.8 <bounce@ourdomain.example>: Sender address rejected: Domain not found",
+                ],
+                Blocked,
+            ),
+            (
+                &["450 4.7.1 Client host rejected: cannot find your reverse hostname, [192.0.2.1]"],
+                Blocked,
+            ),
+            (
+                &[
+                    "421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1",
+                ],
+                Blocked,
+            ),
+            (
+                &[
+                    "421-4.7.0 [192.0.2.1] Our system has detected an unusual rate of",
+                    "421 4.7.0 unsolicited mail originating from your IP address. - gsmtp",
+                ],
+                Blocked,
+            ),
+            (
+                &["451 4.7.1 Service unavailable - try again later; listed at bl.spamcop.net"],
+                Blocked,
+            ),
+            (
+                &["550 Access denied - Invalid HELO name (See RFC2821 4.1.1.1)"],
+                Blocked,
+            ),
+            (
+                &["554 IP=192.0.2.1 - A problem occurred. (Ask your postmaster for help) (BL)"],
+                Blocked,
+            ),
+            (&["530 5.7.0 Authentication required"], Blocked),
+            // Greylisting and other "later".
+            (
+                &[
+                    "450 4.7.1 <x@y.example>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/y.example.html",
+                ],
+                Greylisted,
+            ),
+            (&["451 4.7.1 Please try again later"], Greylisted),
+            (
+                &["450 4.2.0 <x@y.example>: Recipient address rejected: Greylisted"],
+                Greylisted,
+            ),
+            (
+                &["451 Greylisting in action, please come back later"],
+                Greylisted,
+            ),
+            (
+                &["451 4.7.500 Server busy. Please try again later from [192.0.2.1]. (S77719)"],
+                Greylisted,
+            ),
+            (
+                &[
+                    "450-4.2.1 The user you are trying to contact is receiving mail at a rate that",
+                    "450 4.2.1 prevents additional messages from being delivered. - gsmtp",
+                ],
+                Greylisted,
+            ),
+            (
+                &[
+                    "450 4.1.1 <x@y.example>: Recipient address rejected: unverified address: host mx.y.example said: 450 try later",
+                ],
+                Greylisted,
+            ),
+            (
+                &["450 Requested mail action not taken: mailbox unavailable"],
+                Greylisted,
+            ),
+            // Temporary failures of the server.
+            (&["452 4.5.3 Too many recipients"], TemporaryFailure),
+            (
+                &["452 Too many recipients received this hour"],
+                TemporaryFailure,
+            ),
+            (
+                &["452 Requested action not taken: insufficient system storage"],
+                TemporaryFailure,
+            ),
+            (&["452 4.3.1 Insufficient system storage"], TemporaryFailure),
+            (
+                &["421 4.7.0 Try again later, closing connection"],
+                TemporaryFailure,
+            ),
+            (
+                &["421 4.3.2 Service not available, closing transmission channel"],
+                TemporaryFailure,
+            ),
+            (&["451 4.4.3 Temporary DNS failure"], TemporaryFailure),
+            (&["552 5.5.3 Too many recipients"], TemporaryFailure),
+            // No mail service.
+            (&["556 5.1.10 Recipient address has null MX"], NoMailService),
+            (
+                &["521 5.3.2 mx.example does not accept mail"],
+                NoMailService,
+            ),
+            (
+                &["550 5.1.2 <x@nowhere.example>: Recipient address rejected: Domain not found"],
+                NoMailService,
+            ),
+            (&["550 This domain does not accept mail"], NoMailService),
+            // Protocol errors.
+            (&["500 5.5.1 Command unrecognized"], ProtocolError),
+            (&["501 5.1.3 Bad recipient address syntax"], ProtocolError),
+            (&["503 5.5.1 Error: need MAIL command"], ProtocolError),
+            (&["555 5.5.4 Unsupported option: SMTPUTF8"], ProtocolError),
+            (&["354 End data with <CR><LF>.<CR><LF>"], ProtocolError),
+            (&["559 what"], ProtocolError),
+        ];
+        assert!(cases.len() >= 40);
+        for (lines, expected) in cases {
+            let got = classify_rcpt(&reply(lines));
+            assert_eq!(got, *expected, "{lines:?}");
+        }
+    }
+
+    #[test]
+    fn about_us_is_never_no_such_user() {
+        let blocked = [
+            "550 5.1.1 <x@y.example>: blocked by policy",
+            "550 User unknown; also you are blacklisted",
+            "553 5.1.1 Your IP has a poor reputation",
+            "450 4.1.1 user unknown, rate limited",
+        ];
+        for line in blocked {
+            assert_eq!(classify_rcpt(&reply(&[line])), RcptClass::Blocked, "{line}");
+        }
+    }
+
+    #[test]
+    fn session_replies() {
+        use SessionClass::*;
+        let cases: &[(&[&str], SessionClass)] = &[
+            (&["220 mx.example ESMTP Postfix"], Accepted),
+            (
+                &["250-mx.example Hello", "250-PIPELINING", "250 8BITMIME"],
+                Accepted,
+            ),
+            (&["250 2.1.0 Ok"], Accepted),
+            (&["354 go ahead"], Accepted),
+            (
+                &[
+                    "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org",
+                ],
+                Blocked,
+            ),
+            (&["554 mx.example ESMTP not accepting messages"], Blocked),
+            (
+                &["550 5.7.1 Sender address rejected: Access denied"],
+                Blocked,
+            ),
+            (
+                &[
+                    "553 5.1.8 <bounce@ourdomain.example>: Sender address rejected: Domain not found",
+                ],
+                Blocked,
+            ),
+            (&["550 5.7.0 Unexpected error"], Blocked),
+            (&["530 5.7.0 Must issue a STARTTLS command first"], Blocked),
+            (
+                &["421 4.7.0 mx.example Error: too many connections from 192.0.2.1"],
+                Blocked,
+            ),
+            (
+                &["421 4.3.2 Service not available, closing transmission channel"],
+                TemporaryFailure,
+            ),
+            (
+                &["450 4.3.2 Service currently unavailable"],
+                TemporaryFailure,
+            ),
+            (&["451 4.7.1 Please try again later"], Greylisted),
+            (
+                &["421 4.7.0 Try again later, closing connection"],
+                Greylisted,
+            ),
+            (
+                &["521 5.3.2 mx.example does not accept mail"],
+                NoMailService,
+            ),
+            (&["556 5.1.10 Recipient address has null MX"], NoMailService),
+            (&["550 5.1.2 Host does not accept mail"], NoMailService),
+            (&["500 5.5.1 Command unrecognized: \"EHLO\""], ProtocolError),
+            (&["501 5.5.4 Syntax: HELO hostname"], ProtocolError),
+            (&["502 5.5.2 Error: command not recognized"], ProtocolError),
+            (
+                &["504 5.5.2 Helo command rejected: need fully-qualified hostname"],
+                Blocked,
+            ),
+            (&["559 what"], Blocked),
+        ];
+        for (lines, expected) in cases {
+            let got = classify_session(&reply(lines));
+            assert_eq!(got, *expected, "{lines:?}");
+        }
+    }
+
+    #[test]
+    fn impossible_codes_are_protocol_errors() {
+        for code in [0, 199, 600, 999, u16::MAX] {
+            let reply = Reply {
+                code,
+                enhanced: None,
+                lines: vec!["blocked".into()],
+            };
+            assert_eq!(classify_rcpt(&reply), RcptClass::ProtocolError, "{code}");
+            assert_eq!(
+                classify_session(&reply),
+                SessionClass::ProtocolError,
+                "{code}"
+            );
+        }
+    }
+
+    #[test]
+    fn about_us_texts() {
+        let cases = [
+            (
+                "554 Client host [192.0.2.1] blocked using zen.spamhaus.org",
+                true,
+            ),
+            ("550 Your IP is blacklisted", true),
+            ("550 Listed in b.barracudacentral.org", true),
+            (
+                "550 rejected because 192.0.2.1 is in a black list at dnsbl.sorbs.net",
+                true,
+            ),
+            ("550 5.7.1 Reverse DNS lookup failed", true),
+            ("550 no rDNS for 192.0.2.1", true),
+            ("550 Missing PTR record", true),
+            ("550 Relaying denied", true),
+            ("550 Message refused by policy", true),
+            ("421 Rate limit exceeded", true),
+            ("421 Too many connections", true),
+            ("550 You are not allowed to send mail", true),
+            ("550 Client host rejected", true),
+            ("550 5.1.1 User unknown", false),
+            (
+                "550 5.1.1 User not listed in public Name & Address Book",
+                false,
+            ),
+            ("550 5.4.1 Recipient address rejected: Access denied", false),
+            (
+                "550 The email account that you tried to reach does not exist",
+                false,
+            ),
+            // Whole words only: "listed" in "unlisted", "rbl" in "verbless" or "superblock" do not count.
+            ("550 mailbox unlisted", false),
+            ("550 verbless", false),
+            ("550 superblock error", false),
+        ];
+        for (line, expected) in cases {
+            assert_eq!(is_about_us(&reply(&[line])), expected, "{line}");
+        }
+    }
+
+    #[test]
+    fn word_matching() {
+        let cases = [
+            ("blacklisted here", "blacklist*", true),
+            ("blacklisted here", "blacklist", false),
+            ("is listed", "listed", true),
+            ("unlisted", "listed", false),
+            ("zen.spamhaus.org", "spamhaus*", true),
+            ("mailbox full.", "full", true),
+            ("fully qualified", "full", false),
+            ("", "full", false),
+        ];
+        for (text, pattern, expected) in cases {
+            assert_eq!(mentions(text, pattern), expected, "{text:?} / {pattern}");
+        }
+    }
+}

@@ -1,1 +1,169 @@
-//! The embedded lab (stub).
+//! The embedded lab: an in-process DNS server and scripted SMTP servers on loopback ports.
+//!
+//! It serves `--demo`, the tests and the benchmarks, so all three exercise the real engine
+//! (real hickory-resolver lookups, real TCP, real TLS). It needs no root and no network: every
+//! socket is bound to 127.0.0.1 on a port the OS picks. The lab's DNS hands out 127.0.0.x
+//! addresses for its hosts; the lab dialer maps each to its server's port.
+//!
+//! Domains (all answered by the lab's DNS only):
+//!
+//! | domain          | what it does                                                          |
+//! |-----------------|-----------------------------------------------------------------------|
+//! | lab.test        | Postfix-like with STARTTLS; alice, bob, postmaster, info, jörg exist; carol is full (552 5.2.2), dave disabled (550 5.2.1); others 550 5.1.1 |
+//! | catchall.test   | accepts every address                                                 |
+//! | mailinator.com  | a disposable domain, served by the catch-all server                   |
+//! | greylist.test   | 450 4.7.1 until a recipient was first seen a while ago                |
+//! | blocked.test    | 554 5.7.1 ... blocked using zen.spamhaus.org                          |
+//! | tlsonly.test    | 530 5.7.0 until STARTTLS (self-signed certificate made at start)      |
+//! | helo.test       | EHLO gets 502; HELO works                                             |
+//! | slow.test       | every reply 400 ms late                                               |
+//! | tarpit.test     | never greets                                                          |
+//! | drop.test       | hangs up after EHLO                                                   |
+//! | aonly.test      | no MX, an A record: implicit MX                                       |
+//! | backup.test     | primary MX refuses connections, the backup answers                    |
+//! | hostile.test    | escape sequences in the greeting, a 5000-byte EHLO line               |
+//! | nullmx.test     | `MX 0 .` (RFC 7505)                                                   |
+//! | nomail.test     | exists, but no MX and no A                                            |
+//! | servfail.test   | SERVFAIL                                                              |
+//! | anything else   | NXDOMAIN                                                              |
+
+pub mod cert;
+pub mod dns_server;
+pub mod script;
+pub mod smtp_server;
+pub mod zone;
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+
+use crate::engine::dns::{Dns, DnsServers};
+use crate::engine::net::{Dialer, Net};
+pub use smtp_server::{Received, ServerLog};
+
+/// How the lab behaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LabOptions {
+    /// Delay before every SMTP reply, to look like a real network.
+    pub latency: Duration,
+    /// How long the greylisting server defers a new recipient.
+    pub greylist_delay: Duration,
+}
+
+impl LabOptions {
+    /// For `--demo`: replies take a little while so the transcript visibly streams.
+    /// `MXKNOCK_LAB_LATENCY_MS` overrides the latency.
+    pub fn demo() -> Self {
+        let latency = std::env::var("MXKNOCK_LAB_LATENCY_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(40);
+        LabOptions {
+            latency: Duration::from_millis(latency),
+            greylist_delay: Duration::from_secs(30),
+        }
+    }
+
+    /// For tests: no added latency.
+    pub fn fast() -> Self {
+        LabOptions {
+            latency: Duration::ZERO,
+            greylist_delay: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A running lab. Dropping it stops every server.
+pub struct Lab {
+    /// Where the lab's DNS server listens.
+    pub dns_addr: SocketAddr,
+    /// Every command every server received.
+    pub log: Arc<ServerLog>,
+    dns_queries: Arc<AtomicU64>,
+    routes: Arc<HashMap<IpAddr, SocketAddr>>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Lab {
+    /// Starts the DNS server and every scripted SMTP server.
+    pub async fn start(options: LabOptions) -> Result<Lab, String> {
+        let dns_queries = Arc::new(AtomicU64::new(0));
+        let (dns_addr, dns_task) = dns_server::start(zone::zone(), dns_queries.clone())
+            .await
+            .map_err(|e| format!("lab DNS server: {e}"))?;
+        let hosts = zone::hosts(options.greylist_delay);
+        let names: Vec<String> = hosts
+            .iter()
+            .filter_map(|h| h.script.as_ref().map(|s| s.name.to_string()))
+            .collect();
+        let acceptor = cert::self_signed_acceptor(names)?;
+        let log = Arc::new(ServerLog::default());
+        let mut routes = HashMap::new();
+        let mut tasks = vec![dns_task];
+        for host in hosts {
+            let addr = match host.script {
+                Some(script) => {
+                    let (addr, task) =
+                        smtp_server::start(script, options.latency, log.clone(), acceptor.clone())
+                            .await
+                            .map_err(|e| format!("lab SMTP server: {e}"))?;
+                    tasks.push(task);
+                    addr
+                }
+                None => closed_port().map_err(|e| format!("lab dead host: {e}"))?,
+            };
+            routes.insert(IpAddr::V4(host.ip), addr);
+        }
+        Ok(Lab {
+            dns_addr,
+            log,
+            dns_queries,
+            routes: Arc::new(routes),
+            tasks,
+        })
+    }
+
+    /// How many DNS queries the lab's DNS server has received.
+    pub fn dns_queries(&self) -> u64 {
+        self.dns_queries.load(Ordering::Relaxed)
+    }
+
+    /// How many TCP connections all lab SMTP servers have accepted.
+    pub fn smtp_connections(&self) -> u64 {
+        self.log.total_connections()
+    }
+
+    /// The dialer that reaches the lab's servers.
+    pub fn dialer(&self) -> Dialer {
+        Dialer::Lab {
+            routes: self.routes.clone(),
+        }
+    }
+
+    /// DNS through the lab's server plus the lab dialer.
+    pub fn net(&self, dns_timeout: Duration) -> Result<Net, String> {
+        let dns = Dns::new(&DnsServers::UdpOnly(vec![self.dns_addr]), dns_timeout)?;
+        Ok(Net {
+            dns,
+            dialer: self.dialer(),
+        })
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// A loopback port where nothing listens: bind, note the port, close.
+fn closed_port() -> std::io::Result<SocketAddr> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    listener.local_addr()
+}

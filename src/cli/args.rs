@@ -1,0 +1,112 @@
+//! The command line (clap derive): `mxknock [FILE]`, `mxknock check ADDR...`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{ColorMode, Overrides, StartTlsMode};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  every address is deliverable
+  1  mxknock itself failed (I/O, lab start-up ...)
+  2  usage or configuration error
+  3  at least one address is risky (and none worse)
+  4  at least one address is unknown (and none undeliverable)
+  5  at least one address is undeliverable
+
+Environment: MXKNOCK_HELO, MXKNOCK_FROM, MXKNOCK_DNS, MXKNOCK_SMTP_PORT, MXKNOCK_CONCURRENCY,
+MXKNOCK_TIMEOUT, MXKNOCK_STARTTLS, MXKNOCK_COLOR override the config file; flags override them.
+NO_COLOR (when not empty) turns colour off.";
+
+/// Tells whether an email address really exists by asking its mail server, and shows the whole
+/// SMTP conversation. It never sends DATA: no mail is ever delivered.
+#[derive(Debug, Parser)]
+#[command(name = "mxknock", version, after_help = EXIT_CODES, max_term_width = 100)]
+pub struct Cli {
+    /// Options for every command.
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// What to do; without a command, the TUI starts.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// A list to load in the TUI (one address per line, or CSV).
+    pub file: Option<PathBuf>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check addresses and print one line (or JSON object) each.
+    Check(CheckArgs),
+}
+
+/// `mxknock check`
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The addresses to check.
+    #[arg(required = true, value_name = "ADDR")]
+    pub addresses: Vec<String>,
+    /// One JSON object per line instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Show the SMTP conversation (swaks style: -> sent, <- reply, <** refusal, === info,
+    /// ~> <~ inside TLS) with response times; with --json, include it in each object.
+    #[arg(long)]
+    pub transcript: bool,
+}
+
+/// Options shared by every command.
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// Config file (default: the platform config dir's mxknock/config.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Run against the embedded lab (no network needed).
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// MAIL FROM address; empty for the null sender <>.
+    #[arg(long, global = true, value_name = "ADDR")]
+    pub from: Option<String>,
+    /// EHLO name (default: this machine's host name).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub helo: Option<String>,
+    /// DNS servers as IP or IP:PORT (repeat or separate by commas).
+    #[arg(long, global = true, value_name = "HOST:PORT", value_delimiter = ',')]
+    pub dns: Vec<String>,
+    /// SMTP port of the mail servers (25 unless testing).
+    #[arg(long, global = true, value_name = "PORT")]
+    pub smtp_port: Option<u16>,
+    /// How many addresses to check at once.
+    #[arg(long, global = true, value_name = "N")]
+    pub concurrency: Option<usize>,
+    /// Seconds to wait for DNS, connect, greeting and every reply.
+    #[arg(long, global = true, value_name = "SECS")]
+    pub timeout: Option<f64>,
+    /// When to use STARTTLS.
+    #[arg(long, global = true, value_enum)]
+    pub starttls: Option<StartTlsMode>,
+    /// Do not probe a random address to detect catch-all domains.
+    #[arg(long, global = true)]
+    pub no_catch_all: bool,
+    /// When to colour output.
+    #[arg(long, global = true, value_enum)]
+    pub color: Option<ColorMode>,
+}
+
+impl CommonArgs {
+    /// The flags as config overrides.
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            helo: self.helo.clone(),
+            from: self.from.clone(),
+            dns: (!self.dns.is_empty()).then(|| self.dns.clone()),
+            port: self.smtp_port,
+            concurrency: self.concurrency,
+            timeout: self.timeout,
+            starttls: self.starttls,
+            catch_all_probe: self.no_catch_all.then_some(false),
+            color: self.color,
+        }
+    }
+}

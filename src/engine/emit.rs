@@ -1,0 +1,66 @@
+//! The per-job event sender: stamps transcript lines with their time offset and job id.
+
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+
+use super::event::{EngineEvent, EventKind, JobId, Stage};
+use super::transcript::{Direction, TranscriptLine};
+
+/// Sends one job's events. Sending waits when the consumer is behind (backpressure); a
+/// consumer that has gone away is ignored.
+#[derive(Clone, Debug)]
+pub struct Emitter {
+    job: JobId,
+    tx: mpsc::Sender<EngineEvent>,
+    start: Instant,
+}
+
+impl Emitter {
+    /// An emitter for `job` whose time offsets count from now.
+    pub fn new(job: JobId, tx: mpsc::Sender<EngineEvent>) -> Self {
+        Emitter {
+            job,
+            tx,
+            start: Instant::now(),
+        }
+    }
+
+    /// Time since the job started.
+    pub fn elapsed(&self) -> Duration {
+        self.start.elapsed()
+    }
+
+    /// Sends any event kind.
+    pub async fn send(&self, kind: EventKind) {
+        let _ = self.tx.send(EngineEvent { job: self.job, kind }).await;
+    }
+
+    /// The job entered a stage.
+    pub async fn stage(&self, stage: Stage) {
+        self.send(EventKind::Stage(stage)).await;
+    }
+
+    /// An info line (`===`).
+    pub async fn info(&self, text: impl Into<String>) {
+        self.line(Direction::Info, false, text.into(), None).await;
+    }
+
+    /// A transcript line.
+    pub async fn line(
+        &self,
+        direction: Direction,
+        tls: bool,
+        text: String,
+        response_time: Option<Duration>,
+    ) {
+        let line = TranscriptLine {
+            at: self.elapsed(),
+            direction,
+            tls,
+            text,
+            response_time,
+        };
+        self.send(EventKind::Line(line)).await;
+    }
+}

@@ -1,0 +1,118 @@
+//! How the engine reaches the world: the resolver and the dialer. The only place that opens
+//! sockets for SMTP. The lab dialer maps the addresses the lab's DNS hands out to loopback
+//! ports and refuses everything else, so a lab run can never touch another host.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+
+use super::dns::Dns;
+
+/// Any byte stream a session can run over (TCP, TLS over TCP, an in-memory duplex in tests).
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// A boxed stream, so STARTTLS can swap plain TCP for TLS in place.
+pub type BoxIo = Box<dyn Io>;
+
+/// Opens SMTP connections.
+#[derive(Clone, Debug)]
+pub enum Dialer {
+    /// Plain TCP to `ip:port`.
+    Direct { port: u16 },
+    /// The embedded lab: each lab address maps to a loopback socket.
+    Lab { routes: Arc<HashMap<IpAddr, SocketAddr>> },
+}
+
+impl Dialer {
+    /// Where a connection to `ip` really goes.
+    pub fn target(&self, ip: IpAddr) -> io::Result<SocketAddr> {
+        match self {
+            Dialer::Direct { port } => Ok(SocketAddr::new(ip, *port)),
+            Dialer::Lab { routes } => routes.get(&ip).copied().ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::ConnectionRefused,
+                    format!("no lab server at {ip}"),
+                )
+            }),
+        }
+    }
+
+    /// The port a connection to `ip` really goes to (the lab server's loopback port in the lab).
+    pub fn shown_port(&self, ip: IpAddr) -> u16 {
+        match self {
+            Dialer::Direct { port } => *port,
+            Dialer::Lab { routes } => routes.get(&ip).map(|a| a.port()).unwrap_or(25),
+        }
+    }
+
+    /// Connects within `timeout`.
+    pub async fn connect(&self, ip: IpAddr, timeout: Duration) -> io::Result<BoxIo> {
+        let target = self.target(ip)?;
+        let stream = tokio::time::timeout(timeout, TcpStream::connect(target))
+            .await
+            .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "connect timed out"))??;
+        stream.set_nodelay(true)?;
+        Ok(Box::new(stream))
+    }
+}
+
+/// The resolver and the dialer together.
+#[derive(Clone)]
+pub struct Net {
+    /// Resolves MX and host addresses.
+    pub dns: Dns,
+    /// Opens connections.
+    pub dialer: Dialer,
+}
+
+impl Net {
+    /// The real world: DNS as configured (system or `--dns`) and direct TCP.
+    pub fn from_config(config: &crate::config::Config) -> Result<Net, String> {
+        use super::dns::DnsServers;
+        let servers = if config.dns.servers.is_empty() {
+            DnsServers::System
+        } else {
+            let addrs = config
+                .dns
+                .servers
+                .iter()
+                .map(|s| crate::config::parse_dns_server(s))
+                .collect::<Result<Vec<_>, _>>()?;
+            DnsServers::Given(addrs)
+        };
+        let dns = Dns::new(&servers, crate::config::Config::secs(config.dns.timeout))?;
+        Ok(Net {
+            dns,
+            dialer: Dialer::Direct {
+                port: config.smtp.port,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lab_dialer_refuses_unknown_addresses_without_connecting() {
+        let dialer = Dialer::Lab {
+            routes: Arc::new(HashMap::new()),
+        };
+        let err = dialer.target("192.0.2.1".parse().unwrap()).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
+    }
+
+    #[test]
+    fn the_direct_dialer_uses_the_configured_port() {
+        let dialer = Dialer::Direct { port: 2525 };
+        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        assert_eq!(dialer.target(ip).unwrap(), SocketAddr::new(ip, 2525));
+    }
+}

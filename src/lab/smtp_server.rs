@@ -1,0 +1,306 @@
+//! A scripted SMTP server on a loopback port. It records every command it receives (so tests
+//! can count sessions and prove DATA never arrives) and answers as its [`Script`] says.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+use super::script::{Greeting, Mailboxes, Script, special_rcpt_reply};
+use crate::engine::net::BoxIo;
+use crate::engine::smtp::reply::read_line;
+
+/// One command a lab server received.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Received {
+    /// The server's host name.
+    pub server: &'static str,
+    /// Which connection to that server (counting from 0).
+    pub connection: u64,
+    /// The command line as received (sanitised).
+    pub line: String,
+}
+
+/// Everything every lab server received, shared.
+#[derive(Debug, Default)]
+pub struct ServerLog {
+    entries: Mutex<Vec<Received>>,
+    connections: Mutex<HashMap<&'static str, u64>>,
+}
+
+impl ServerLog {
+    /// All commands received, in order.
+    pub fn received(&self) -> Vec<Received> {
+        self.entries.lock().expect("log lock").clone()
+    }
+
+    /// How many connections `server` accepted.
+    pub fn connections(&self, server: &str) -> u64 {
+        self.connections
+            .lock()
+            .expect("log lock")
+            .get(server)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// How many connections all servers accepted.
+    pub fn total_connections(&self) -> u64 {
+        self.connections.lock().expect("log lock").values().sum()
+    }
+
+    /// Whether any server received a command starting with `verb` (case-insensitive).
+    pub fn saw_verb(&self, verb: &str) -> bool {
+        self.received().iter().any(|r| {
+            r.line
+                .split([' ', ':'])
+                .next()
+                .is_some_and(|v| v.eq_ignore_ascii_case(verb))
+        })
+    }
+
+    fn connected(&self, server: &'static str) -> u64 {
+        let mut map = self.connections.lock().expect("log lock");
+        let count = map.entry(server).or_insert(0);
+        *count += 1;
+        *count - 1
+    }
+
+    fn record(&self, server: &'static str, connection: u64, line: &str) {
+        self.entries.lock().expect("log lock").push(Received {
+            server,
+            connection,
+            line: line.to_string(),
+        });
+    }
+}
+
+/// Shared state of one server across its connections.
+struct ServerState {
+    script: Script,
+    latency: Duration,
+    log: Arc<ServerLog>,
+    tls: TlsAcceptor,
+    first_seen: Mutex<HashMap<String, Instant>>,
+}
+
+/// Binds 127.0.0.1:0 and serves `script` until the task is aborted.
+pub async fn start(
+    script: Script,
+    latency: Duration,
+    log: Arc<ServerLog>,
+    tls: TlsAcceptor,
+) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let state = Arc::new(ServerState {
+        script,
+        latency,
+        log,
+        tls,
+        first_seen: Mutex::new(HashMap::new()),
+    });
+    let task = tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let state = state.clone();
+            tokio::spawn(async move {
+                let _ = serve(state, Box::new(stream)).await;
+            });
+        }
+    });
+    Ok((addr, task))
+}
+
+/// The per-connection protocol state.
+struct Conn {
+    io: BufReader<BoxIo>,
+    tls: bool,
+    mail: bool,
+    id: u64,
+}
+
+async fn serve(state: Arc<ServerState>, io: BoxIo) -> std::io::Result<()> {
+    let script = &state.script;
+    let id = state.log.connected(script.name);
+    let mut conn = Conn {
+        io: BufReader::new(io),
+        tls: false,
+        mail: false,
+        id,
+    };
+    match script.greeting {
+        Greeting::Never => {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            return Ok(());
+        }
+        Greeting::Hostile => {
+            reply(
+                &state,
+                &mut conn,
+                "220 \x1b[2J\x1b]0;pwned\x07 hostile ESMTP \u{202e}gnp.exe",
+            )
+            .await?;
+        }
+        Greeting::Normal => {
+            let text = format!("220 {} ESMTP mxknock-lab", script.name);
+            reply(&state, &mut conn, &text).await?;
+        }
+    }
+    loop {
+        let Ok(line) = read_line(&mut conn.io).await else {
+            return Ok(());
+        };
+        state.log.record(script.name, conn.id, &line);
+        let upper = line.to_ascii_uppercase();
+        let verb = upper
+            .split([' ', ':'])
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        match verb.as_str() {
+            "EHLO" if script.helo_only => {
+                reply(&state, &mut conn, "502 5.5.2 Error: command not recognized").await?
+            }
+            "EHLO" => ehlo(&state, &mut conn).await?,
+            "HELO" => reply(&state, &mut conn, &format!("250 {}", script.name)).await?,
+            "STARTTLS" if script.starttls && !conn.tls => {
+                reply(&state, &mut conn, "220 2.0.0 Ready to start TLS").await?;
+                let raw = std::mem::replace(
+                    &mut conn.io,
+                    BufReader::new(Box::new(tokio::io::join(
+                        tokio::io::empty(),
+                        tokio::io::sink(),
+                    ))),
+                )
+                .into_inner();
+                let tls = state.tls.accept(raw).await?;
+                conn.io = BufReader::new(Box::new(tls));
+                conn.tls = true;
+                conn.mail = false;
+            }
+            "MAIL" if script.requires_tls && !conn.tls => {
+                reply(
+                    &state,
+                    &mut conn,
+                    "530 5.7.0 Must issue a STARTTLS command first",
+                )
+                .await?
+            }
+            "MAIL" => {
+                conn.mail = true;
+                reply(&state, &mut conn, "250 2.1.0 Ok").await?
+            }
+            "RCPT" if !conn.mail => {
+                reply(&state, &mut conn, "503 5.5.1 Error: need MAIL command").await?
+            }
+            "RCPT" => {
+                let text = rcpt_reply(&state, &line);
+                reply(&state, &mut conn, &text).await?
+            }
+            "RSET" => {
+                conn.mail = false;
+                reply(&state, &mut conn, "250 2.0.0 Ok").await?
+            }
+            "NOOP" => reply(&state, &mut conn, "250 2.0.0 Ok").await?,
+            "QUIT" => {
+                reply(&state, &mut conn, "221 2.0.0 Bye").await?;
+                return Ok(());
+            }
+            "DATA" | "BDAT" => {
+                reply(
+                    &state,
+                    &mut conn,
+                    "554 5.5.1 mxknock-lab refuses DATA: nothing may be delivered",
+                )
+                .await?
+            }
+            _ => reply(&state, &mut conn, "502 5.5.2 Error: command not recognized").await?,
+        }
+        if verb == "EHLO" && script.drops_after_ehlo {
+            return Ok(());
+        }
+    }
+}
+
+async fn ehlo(state: &ServerState, conn: &mut Conn) -> std::io::Result<()> {
+    let script = &state.script;
+    if script.greeting == Greeting::Hostile {
+        let long = format!("250 {}", "A".repeat(5000));
+        return reply(state, conn, &long).await;
+    }
+    let mut lines = vec![
+        format!("250-{}", script.name),
+        "250-PIPELINING".to_string(),
+        "250-SIZE 10240000".to_string(),
+    ];
+    if script.starttls && !conn.tls {
+        lines.push("250-STARTTLS".to_string());
+    }
+    lines.push("250-ENHANCEDSTATUSCODES".to_string());
+    lines.push("250-8BITMIME".to_string());
+    lines.push("250 SMTPUTF8".to_string());
+    reply(state, conn, &lines.join("\r\n")).await
+}
+
+fn rcpt_reply(state: &ServerState, line: &str) -> String {
+    let script = &state.script;
+    let address = line
+        .split_once('<')
+        .and_then(|(_, rest)| rest.split_once('>'))
+        .map(|(addr, _)| addr.to_string())
+        .unwrap_or_default();
+    let local = address
+        .rsplit_once('@')
+        .map(|(l, _)| l.to_lowercase())
+        .unwrap_or_default();
+    if script.blocks_us {
+        return "554 5.7.1 Service unavailable; Client host [127.0.0.1] blocked using zen.spamhaus.org".into();
+    }
+    if let Some(delay) = script.greylist {
+        let mut seen = state.first_seen.lock().expect("greylist lock");
+        let first = *seen
+            .entry(address.to_lowercase())
+            .or_insert_with(Instant::now);
+        if first.elapsed() < delay {
+            return format!(
+                "450 4.7.1 <{address}>: Recipient address rejected: Greylisted, please retry in {} seconds",
+                (delay - first.elapsed()).as_secs().max(1)
+            );
+        }
+    }
+    match &script.mailboxes {
+        Mailboxes::CatchAll => "250 2.1.5 Ok".into(),
+        Mailboxes::Users(users) => {
+            if let Some(special) = special_rcpt_reply(&local, &address) {
+                special
+            } else if users.iter().any(|u| *u == local) {
+                "250 2.1.5 Ok".into()
+            } else {
+                format!(
+                    "550 5.1.1 <{address}>: Recipient address rejected: User unknown in virtual mailbox table"
+                )
+            }
+        }
+    }
+}
+
+async fn reply(state: &ServerState, conn: &mut Conn, text: &str) -> std::io::Result<()> {
+    let delay = state.latency + state.script.slow;
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let mut bytes = text
+        .replace("\r\n", "\n")
+        .replace('\n', "\r\n")
+        .into_bytes();
+    bytes.extend_from_slice(b"\r\n");
+    conn.io.get_mut().write_all(&bytes).await?;
+    conn.io.get_mut().flush().await
+}

@@ -1,0 +1,166 @@
+//! The lab's world: which domains exist, their MX and A records, and which scripted server
+//! answers at each address. Lab addresses are in 127.0.0.0/8 and only ever reached through the
+//! lab dialer, which maps them to the lab's loopback ports.
+
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+use super::script::{Greeting, Mailboxes, Script};
+
+/// DNS data for one name.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ZoneEntry {
+    /// MX records: preference and exchange ("" for the null MX).
+    pub mx: Vec<(u16, &'static str)>,
+    /// A records.
+    pub a: Vec<Ipv4Addr>,
+    /// Answer SERVFAIL for every query.
+    pub servfail: bool,
+}
+
+/// A server host: its address and what runs there (None: nothing listens, connections are refused).
+pub struct LabHost {
+    /// The address the lab's DNS gives.
+    pub ip: Ipv4Addr,
+    /// The server script, or None for a dead host.
+    pub script: Option<Script>,
+}
+
+const USERS: &[&str] = &[
+    "alice",
+    "bob",
+    "postmaster",
+    "info",
+    "carol",
+    "dave",
+    "jörg",
+];
+
+/// The lab's DNS zone: every name it answers for. Names not listed get NXDOMAIN.
+pub fn zone() -> Vec<(&'static str, ZoneEntry)> {
+    let mx = |pairs: &[(u16, &'static str)]| ZoneEntry {
+        mx: pairs.to_vec(),
+        ..ZoneEntry::default()
+    };
+    let a = |last: u8| ZoneEntry {
+        a: vec![Ipv4Addr::new(127, 0, 0, last)],
+        ..ZoneEntry::default()
+    };
+    vec![
+        ("lab.test", mx(&[(10, "mx1.lab.test")])),
+        ("mx1.lab.test", a(11)),
+        ("catchall.test", mx(&[(10, "mx.catchall.test")])),
+        ("mx.catchall.test", a(12)),
+        ("mailinator.com", mx(&[(10, "mx.catchall.test")])),
+        ("greylist.test", mx(&[(10, "mx.greylist.test")])),
+        ("mx.greylist.test", a(13)),
+        ("blocked.test", mx(&[(10, "mx.blocked.test")])),
+        ("mx.blocked.test", a(14)),
+        ("tlsonly.test", mx(&[(10, "mx.tlsonly.test")])),
+        ("mx.tlsonly.test", a(15)),
+        ("helo.test", mx(&[(10, "mx.helo.test")])),
+        ("mx.helo.test", a(16)),
+        ("slow.test", mx(&[(10, "mx.slow.test")])),
+        ("mx.slow.test", a(17)),
+        ("tarpit.test", mx(&[(10, "mx.tarpit.test")])),
+        ("mx.tarpit.test", a(18)),
+        ("drop.test", mx(&[(10, "mx.drop.test")])),
+        ("mx.drop.test", a(19)),
+        ("aonly.test", a(20)),
+        (
+            "backup.test",
+            mx(&[(10, "dead.backup.test"), (20, "live.backup.test")]),
+        ),
+        ("dead.backup.test", a(21)),
+        ("live.backup.test", a(22)),
+        ("hostile.test", mx(&[(10, "mx.hostile.test")])),
+        ("mx.hostile.test", a(23)),
+        ("nullmx.test", mx(&[(0, "")])),
+        ("nomail.test", ZoneEntry::default()),
+        (
+            "servfail.test",
+            ZoneEntry {
+                servfail: true,
+                ..ZoneEntry::default()
+            },
+        ),
+    ]
+}
+
+/// The hosts and what runs on each.
+pub fn hosts(greylist_delay: Duration) -> Vec<LabHost> {
+    let host = |last: u8, script: Option<Script>| LabHost {
+        ip: Ipv4Addr::new(127, 0, 0, last),
+        script,
+    };
+    vec![
+        host(11, Some(Script::standard("mx1.lab.test", USERS))),
+        host(
+            12,
+            Some(Script {
+                mailboxes: Mailboxes::CatchAll,
+                ..Script::standard("mx.catchall.test", &[])
+            }),
+        ),
+        host(
+            13,
+            Some(Script {
+                greylist: Some(greylist_delay),
+                ..Script::standard("mx.greylist.test", USERS)
+            }),
+        ),
+        host(
+            14,
+            Some(Script {
+                blocks_us: true,
+                ..Script::standard("mx.blocked.test", USERS)
+            }),
+        ),
+        host(
+            15,
+            Some(Script {
+                requires_tls: true,
+                ..Script::standard("mx.tlsonly.test", USERS)
+            }),
+        ),
+        host(
+            16,
+            Some(Script {
+                helo_only: true,
+                starttls: false,
+                ..Script::standard("mx.helo.test", USERS)
+            }),
+        ),
+        host(
+            17,
+            Some(Script {
+                slow: Duration::from_millis(400),
+                ..Script::standard("mx.slow.test", USERS)
+            }),
+        ),
+        host(
+            18,
+            Some(Script {
+                greeting: Greeting::Never,
+                ..Script::standard("mx.tarpit.test", USERS)
+            }),
+        ),
+        host(
+            19,
+            Some(Script {
+                drops_after_ehlo: true,
+                ..Script::standard("mx.drop.test", USERS)
+            }),
+        ),
+        host(20, Some(Script::standard("aonly.test", USERS))),
+        host(21, None),
+        host(22, Some(Script::standard("live.backup.test", USERS))),
+        host(
+            23,
+            Some(Script {
+                greeting: Greeting::Hostile,
+                ..Script::standard("mx.hostile.test", USERS)
+            }),
+        ),
+    ]
+}

@@ -223,8 +223,7 @@ impl Overrides {
         Ok(Overrides {
             helo: text("MXKNOCK_HELO"),
             from: lookup("MXKNOCK_FROM"),
-            dns: text("MXKNOCK_DNS")
-                .map(|v| v.split(',').map(|s| s.trim().to_string()).collect()),
+            dns: text("MXKNOCK_DNS").map(|v| v.split(',').map(|s| s.trim().to_string()).collect()),
             port,
             concurrency: integer("MXKNOCK_CONCURRENCY")?.map(|n| n as usize),
             timeout: parsed("MXKNOCK_TIMEOUT")?,
@@ -288,7 +287,8 @@ fn parse_value<T: clap::ValueEnum>(name: &'static str, value: &str) -> Result<T,
 impl Config {
     /// The default config file location for this platform, if there is one.
     pub fn default_path() -> Option<PathBuf> {
-        directories::ProjectDirs::from("", "", "mxknock").map(|d| d.config_dir().join("config.toml"))
+        directories::ProjectDirs::from("", "", "mxknock")
+            .map(|d| d.config_dir().join("config.toml"))
     }
 
     /// Parses TOML text; `path` is only used in error messages.
@@ -328,24 +328,32 @@ impl Config {
             ("dns.timeout", self.dns.timeout),
         ] {
             if !(secs.is_finite() && secs > 0.0 && secs <= 3600.0) {
-                return invalid(setting, format!("{secs} is not a number of seconds in (0, 3600]"));
+                return invalid(
+                    setting,
+                    format!("{secs} is not a number of seconds in (0, 3600]"),
+                );
             }
         }
         if self.smtp.max_mx_hosts == 0 {
             return invalid("smtp.max_mx_hosts", "must be at least 1".into());
         }
-        if !self.smtp.from.is_empty() {
-            if let Err(e) = Address::parse(&self.smtp.from) {
-                return invalid("smtp.from", format!("{:?} is not a valid address: {e}", self.smtp.from));
-            }
+        if !self.smtp.from.is_empty()
+            && let Err(e) = Address::parse(&self.smtp.from)
+        {
+            return invalid(
+                "smtp.from",
+                format!("{:?} is not a valid address: {e}", self.smtp.from),
+            );
         }
-        if let Some(helo) = &self.smtp.helo {
-            if !is_valid_helo(helo) {
-                return invalid(
-                    "smtp.helo",
-                    format!("{helo:?} is not a host name (letters, digits, '.', '-') or address literal"),
-                );
-            }
+        if let Some(helo) = &self.smtp.helo
+            && !is_valid_helo(helo)
+        {
+            return invalid(
+                "smtp.helo",
+                format!(
+                    "{helo:?} is not a host name (letters, digits, '.', '-') or address literal"
+                ),
+            );
         }
         for server in &self.dns.servers {
             parse_dns_server(server).map_err(|message| ConfigError::Invalid {
@@ -385,7 +393,10 @@ pub fn parse_dns_server(text: &str) -> Result<std::net::SocketAddr, String> {
     if let Ok(addr) = text.parse::<std::net::SocketAddr>() {
         return Ok(addr);
     }
-    if let Ok(ip) = text.trim_matches(|c| c == '[' || c == ']').parse::<std::net::IpAddr>() {
+    if let Ok(ip) = text
+        .trim_matches(|c| c == '[' || c == ']')
+        .parse::<std::net::IpAddr>()
+    {
         return Ok(std::net::SocketAddr::new(ip, 53));
     }
     Err(format!("{text:?} is not an IP address or IP:PORT"))
@@ -427,7 +438,9 @@ mod tests {
     #[test]
     fn unknown_keys_are_errors_with_a_line_number() {
         let text = "[smtp]\nport = 25\nhelo_name = \"x\"\n";
-        let err = Config::from_toml(text, Path::new("c.toml")).unwrap_err().to_string();
+        let err = Config::from_toml(text, Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("c.toml"), "{err}");
         assert!(err.contains("line 3"), "{err}");
         assert!(err.contains("helo_name"), "{err}");
@@ -435,7 +448,11 @@ mod tests {
 
     #[test]
     fn layers_apply_in_order_file_env_flags() {
-        let mut config = Config::from_toml("[smtp]\nhelo = \"file.example\"\nport = 2525\n", Path::new("f")).unwrap();
+        let mut config = Config::from_toml(
+            "[smtp]\nhelo = \"file.example\"\nport = 2525\n",
+            Path::new("f"),
+        )
+        .unwrap();
         let env = Overrides::from_env(|name| match name {
             "MXKNOCK_HELO" => Some("env.example".into()),
             "MXKNOCK_CONCURRENCY" => Some("3".into()),

@@ -136,15 +136,31 @@ fn transcript_prints_every_command_and_reply_in_order_with_timings_and_no_data()
             .unwrap_or_else(|| panic!("{needle:?} not found in order in:\n{stdout}"));
         position += found + needle.len();
     }
-    let replies: Vec<&str> = stdout
-        .lines()
-        .filter(|l| l.contains(" <- ") || l.contains(" <~ "))
-        .collect();
-    assert!(
-        replies
+    // The first line of every reply carries its response time; every line a time offset.
+    let mut previous_was_command_or_connect = false;
+    let mut timed_replies = 0;
+    for line in stdout.lines().filter(|l| l.contains("s  ")) {
+        let body = line.trim_start();
+        assert!(
+            body.split('s').next().unwrap().parse::<f64>().is_ok(),
+            "time offset on {line:?}"
+        );
+        let is_reply = ["  <- ", "  <~ ", "  <** ", "  <~* "]
             .iter()
-            .all(|l| l.trim_end().ends_with(" ms)") || !l.contains(" 2")),
-        "timings on replies"
+            .any(|m| line.contains(m));
+        if is_reply && previous_was_command_or_connect {
+            assert!(
+                line.trim_end().ends_with(" ms)"),
+                "no response time on {line:?}"
+            );
+            timed_replies += 1;
+        }
+        previous_was_command_or_connect =
+            line.contains("  -> ") || line.contains("  ~> ") || line.contains("=== connected to");
+    }
+    assert_eq!(
+        timed_replies, 8,
+        "greeting, EHLO, STARTTLS, EHLO, MAIL, RCPT, probe, QUIT:\n{stdout}"
     );
     assert!(
         stdout.lines().any(|l| l.contains("<~  250 2.1.5 Ok  (")),

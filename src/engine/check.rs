@@ -89,7 +89,8 @@ async fn verify(address: Address, input: &str, ctx: &CheckContext, emit: &Emitte
     }
 
     emit.stage(Stage::Resolving).await;
-    emit.info(format!("resolving MX for {}", address.domain())).await;
+    emit.info(format!("resolving MX for {}", address.domain()))
+        .await;
     let dns_started = Instant::now();
     let hosts = match ctx.net.dns.mail_hosts(address.domain()).await {
         MailHosts::Hosts(hosts) => hosts,
@@ -104,7 +105,10 @@ async fn verify(address: Address, input: &str, ctx: &CheckContext, emit: &Emitte
     report.stages.dns_ms = dns_started.elapsed().as_millis() as u64;
     for mx in &hosts {
         let text = if mx.implicit {
-            format!("no MX records; implicit MX: {} (its A/AAAA records)", mx.host)
+            format!(
+                "no MX records; implicit MX: {} (its A/AAAA records)",
+                mx.host
+            )
         } else {
             format!("MX {} {}", mx.preference, mx.host)
         };
@@ -112,7 +116,10 @@ async fn verify(address: Address, input: &str, ctx: &CheckContext, emit: &Emitte
     }
     report.mx = hosts.clone();
 
-    let mut last_failure = (Reason::ConnectionFailed, "no MX host could be reached".to_string());
+    let mut last_failure = (
+        Reason::ConnectionFailed,
+        "no MX host could be reached".to_string(),
+    );
     for mx in hosts.iter().take(ctx.config.smtp.max_mx_hosts) {
         let dns_started = Instant::now();
         let ips = match ctx.net.dns.host_ips(&mx.host).await {
@@ -153,7 +160,8 @@ async fn verify(address: Address, input: &str, ctx: &CheckContext, emit: &Emitte
                 return report;
             }
             HostOutcome::Next { reason, detail } => {
-                emit.info(format!("{}: {detail}; trying the next host", mx.host)).await;
+                emit.info(format!("{}: {detail}; trying the next host", mx.host))
+                    .await;
                 report.attempts.push(Attempt {
                     host: mx.host.clone(),
                     ip: Some(ip.to_string()),
@@ -164,18 +172,33 @@ async fn verify(address: Address, input: &str, ctx: &CheckContext, emit: &Emitte
             }
         }
     }
-    emit.info(format!("no host gave an answer: {}", last_failure.1)).await;
+    emit.info(format!("no host gave an answer: {}", last_failure.1))
+        .await;
     report.set_reason(last_failure.0, last_failure.1);
     report
 }
 
 fn dns_verdict(result: &MailHosts, domain: &str) -> (Reason, String) {
     match result {
-        MailHosts::NullMx => (Reason::NullMx, format!("{domain} publishes a null MX: it accepts no mail")),
-        MailHosts::NoSuchDomain => (Reason::NoSuchDomain, format!("{domain} does not exist (NXDOMAIN)")),
-        MailHosts::NoMailServer => (Reason::NoMailServer, format!("{domain} has no MX and no A/AAAA records")),
-        MailHosts::Failed(DnsFailure::Timeout) => (Reason::Timeout, format!("DNS timed out for {domain}")),
-        MailHosts::Failed(e) => (Reason::TemporaryFailure, format!("DNS lookup of {domain} failed: {e}")),
+        MailHosts::NullMx => (
+            Reason::NullMx,
+            format!("{domain} publishes a null MX: it accepts no mail"),
+        ),
+        MailHosts::NoSuchDomain => (
+            Reason::NoSuchDomain,
+            format!("{domain} does not exist (NXDOMAIN)"),
+        ),
+        MailHosts::NoMailServer => (
+            Reason::NoMailServer,
+            format!("{domain} has no MX and no A/AAAA records"),
+        ),
+        MailHosts::Failed(DnsFailure::Timeout) => {
+            (Reason::Timeout, format!("DNS timed out for {domain}"))
+        }
+        MailHosts::Failed(e) => (
+            Reason::TemporaryFailure,
+            format!("DNS lookup of {domain} failed: {e}"),
+        ),
         MailHosts::Hosts(_) => (Reason::Ok, String::new()),
     }
 }
@@ -216,14 +239,36 @@ fn session_failure(e: &SessionError, stage: &str) -> HostOutcome {
 fn refusal(reply: &Reply, at: &str) -> HostOutcome {
     let text = format!("{} {} at {at}", reply.code, reply.text());
     if reply.code == 530 || reply.text().to_ascii_uppercase().contains("STARTTLS") {
-        return HostOutcome::Decided(Decision::new(Reason::TlsFailed, format!("server requires STARTTLS: {text}"), Some(reply)));
+        return HostOutcome::Decided(Decision::new(
+            Reason::TlsFailed,
+            format!("server requires STARTTLS: {text}"),
+            Some(reply),
+        ));
     }
     match classify_session(reply) {
-        SessionClass::Blocked => HostOutcome::Decided(Decision::new(Reason::Blocked, format!("we were refused: {text}"), Some(reply))),
-        SessionClass::NoMailService => HostOutcome::Decided(Decision::new(Reason::NoMailServer, format!("server accepts no mail: {text}"), Some(reply))),
-        SessionClass::Greylisted => HostOutcome::Decided(Decision::new(Reason::Greylisted, format!("deferred: {text}"), Some(reply))),
-        SessionClass::TemporaryFailure => HostOutcome::Next { reason: Reason::TemporaryFailure, detail: text },
-        SessionClass::ProtocolError | SessionClass::Accepted => HostOutcome::Next { reason: Reason::ProtocolError, detail: text },
+        SessionClass::Blocked => HostOutcome::Decided(Decision::new(
+            Reason::Blocked,
+            format!("we were refused: {text}"),
+            Some(reply),
+        )),
+        SessionClass::NoMailService => HostOutcome::Decided(Decision::new(
+            Reason::NoMailServer,
+            format!("server accepts no mail: {text}"),
+            Some(reply),
+        )),
+        SessionClass::Greylisted => HostOutcome::Decided(Decision::new(
+            Reason::Greylisted,
+            format!("deferred: {text}"),
+            Some(reply),
+        )),
+        SessionClass::TemporaryFailure => HostOutcome::Next {
+            reason: Reason::TemporaryFailure,
+            detail: text,
+        },
+        SessionClass::ProtocolError | SessionClass::Accepted => HostOutcome::Next {
+            reason: Reason::ProtocolError,
+            detail: text,
+        },
     }
 }
 
@@ -275,14 +320,28 @@ async fn run_session(
         command: Config::secs(smtp.command_timeout),
     };
     emit.stage(Stage::Connecting(mx.host.clone())).await;
-    emit.info(format!("connecting to {}[{}]:{}", mx.host, ip, facts.port)).await;
+    emit.info(format!("connecting to {}[{}]:{}", mx.host, ip, facts.port))
+        .await;
     let connect_started = Instant::now();
-    let io = match ctx.net.dialer.connect(ip, Config::secs(smtp.connect_timeout)).await {
+    let io = match ctx
+        .net
+        .dialer
+        .connect(ip, Config::secs(smtp.connect_timeout))
+        .await
+    {
         Ok(io) => io,
         Err(e) => {
-            let reason = if e.kind() == std::io::ErrorKind::TimedOut { Reason::Timeout } else { Reason::ConnectionFailed };
-            emit.info(format!("cannot connect to {}[{ip}]: {e}", mx.host)).await;
-            return Ok(HostOutcome::Next { reason, detail: format!("connect failed: {e}") });
+            let reason = if e.kind() == std::io::ErrorKind::TimedOut {
+                Reason::Timeout
+            } else {
+                Reason::ConnectionFailed
+            };
+            emit.info(format!("cannot connect to {}[{ip}]: {e}", mx.host))
+                .await;
+            return Ok(HostOutcome::Next {
+                reason,
+                detail: format!("connect failed: {e}"),
+            });
         }
     };
     emit.info(format!("connected to {}[{ip}]", mx.host)).await;
@@ -336,13 +395,19 @@ async fn converse(
                         tls.version,
                         tls.cipher,
                         tls.subject.as_deref().unwrap_or("(none)"),
-                        if tls.verified { " (valid)" } else { " (not valid for this host: accepted anyway)" }
+                        if tls.verified {
+                            " (valid)"
+                        } else {
+                            " (not valid for this host: accepted anyway)"
+                        }
                     ))
                     .await;
                     facts.tls = Some(tls);
                     session = upgraded;
                     match session.ehlo(&ctx.helo).await {
-                        Ok(reply) if reply.is_positive() => facts.extensions = session.extensions().to_vec(),
+                        Ok(reply) if reply.is_positive() => {
+                            facts.extensions = session.extensions().to_vec()
+                        }
                         Ok(reply) => {
                             let outcome = refusal(&reply, "EHLO after STARTTLS");
                             session.quit().await;
@@ -356,7 +421,11 @@ async fn converse(
             Ok(reply) => {
                 if smtp.starttls == StartTlsMode::Required {
                     session.quit().await;
-                    return Ok(HostOutcome::Decided(Decision::new(Reason::TlsFailed, format!("STARTTLS refused: {} {}", reply.code, reply.text()), Some(&reply))));
+                    return Ok(HostOutcome::Decided(Decision::new(
+                        Reason::TlsFailed,
+                        format!("STARTTLS refused: {} {}", reply.code, reply.text()),
+                        Some(&reply),
+                    )));
                 }
                 emit.info("STARTTLS refused; going on in plain text").await;
             }
@@ -364,7 +433,11 @@ async fn converse(
         }
     } else if smtp.starttls == StartTlsMode::Required && !session.is_tls() {
         session.quit().await;
-        return Ok(HostOutcome::Decided(Decision::new(Reason::TlsFailed, format!("{} does not offer STARTTLS, which is required", mx.host), None)));
+        return Ok(HostOutcome::Decided(Decision::new(
+            Reason::TlsFailed,
+            format!("{} does not offer STARTTLS, which is required", mx.host),
+            None,
+        )));
     }
 
     let smtputf8 = address.needs_smtputf8();
@@ -372,13 +445,19 @@ async fn converse(
         session.quit().await;
         return Ok(HostOutcome::Decided(Decision::new(
             Reason::ProtocolError,
-            format!("the address needs SMTPUTF8, which {} does not offer", mx.host),
+            format!(
+                "the address needs SMTPUTF8, which {} does not offer",
+                mx.host
+            ),
             None,
         )));
     }
 
     emit.stage(Stage::MailFrom).await;
-    let mail = Command::MailFrom { path: smtp.from.clone(), smtputf8 };
+    let mail = Command::MailFrom {
+        path: smtp.from.clone(),
+        smtputf8,
+    };
     match session.send(&mail).await {
         Ok(reply) if reply.is_positive() => {}
         Ok(reply) => {
@@ -403,8 +482,12 @@ async fn converse(
             Ok(reply) if reply.is_positive() => {
                 decision.catch_all = Some(true);
                 decision.reason = Reason::AcceptAll;
-                decision.detail = format!("{} accepts any address (catch-all): acceptance proves nothing", address.domain());
-                emit.info("a random address was accepted too: catch-all domain").await;
+                decision.detail = format!(
+                    "{} accepts any address (catch-all): acceptance proves nothing",
+                    address.domain()
+                );
+                emit.info("a random address was accepted too: catch-all domain")
+                    .await;
             }
             Ok(reply) if reply.is_permanent() => decision.catch_all = Some(false),
             Ok(_) => {}
@@ -412,7 +495,10 @@ async fn converse(
         }
     }
     if class == RcptClass::TemporaryFailure && rcpt.code == 421 {
-        return Ok(HostOutcome::Next { reason: Reason::TemporaryFailure, detail: format!("{} {} at RCPT TO", rcpt.code, rcpt.text()) });
+        return Ok(HostOutcome::Next {
+            reason: Reason::TemporaryFailure,
+            detail: format!("{} {} at RCPT TO", rcpt.code, rcpt.text()),
+        });
     }
     emit.stage(Stage::Quit).await;
     session.quit().await;
@@ -423,15 +509,35 @@ fn rcpt_decision(class: RcptClass, reply: &Reply) -> Decision {
     let text = format!("{} {}", reply.code, reply.text());
     let (reason, detail) = match class {
         RcptClass::Exists => (Reason::Ok, format!("mailbox accepted: {text}")),
-        RcptClass::CannotVerify => (Reason::AcceptAll, format!("server cannot verify the mailbox but will accept mail: {text}")),
+        RcptClass::CannotVerify => (
+            Reason::AcceptAll,
+            format!("server cannot verify the mailbox but will accept mail: {text}"),
+        ),
         RcptClass::NoSuchUser => (Reason::NoSuchUser, format!("no such mailbox: {text}")),
         RcptClass::MailboxFull => (Reason::MailboxFull, format!("mailbox full: {text}")),
-        RcptClass::MailboxDisabled => (Reason::MailboxDisabled, format!("mailbox disabled: {text}")),
-        RcptClass::Greylisted => (Reason::Greylisted, format!("deferred (greylisting): {text}")),
-        RcptClass::Blocked => (Reason::Blocked, format!("refused because of us, not the mailbox: {text}")),
-        RcptClass::TemporaryFailure => (Reason::TemporaryFailure, format!("temporary failure: {text}")),
-        RcptClass::NoMailService => (Reason::NoMailServer, format!("server accepts no mail for the domain: {text}")),
-        RcptClass::ProtocolError => (Reason::ProtocolError, format!("unexpected reply to RCPT: {text}")),
+        RcptClass::MailboxDisabled => {
+            (Reason::MailboxDisabled, format!("mailbox disabled: {text}"))
+        }
+        RcptClass::Greylisted => (
+            Reason::Greylisted,
+            format!("deferred (greylisting): {text}"),
+        ),
+        RcptClass::Blocked => (
+            Reason::Blocked,
+            format!("refused because of us, not the mailbox: {text}"),
+        ),
+        RcptClass::TemporaryFailure => (
+            Reason::TemporaryFailure,
+            format!("temporary failure: {text}"),
+        ),
+        RcptClass::NoMailService => (
+            Reason::NoMailServer,
+            format!("server accepts no mail for the domain: {text}"),
+        ),
+        RcptClass::ProtocolError => (
+            Reason::ProtocolError,
+            format!("unexpected reply to RCPT: {text}"),
+        ),
     };
     Decision::new(reason, detail, Some(reply))
 }
@@ -455,6 +561,9 @@ mod tests {
         let b = random_local_part();
         assert!(a.len() >= 16);
         assert_ne!(a, b);
-        assert!(a.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+        assert!(
+            a.bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        );
     }
 }

@@ -5,11 +5,13 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use hickory_resolver::config::{ConnectionConfig, LookupIpStrategy, NameServerConfig, ResolverConfig};
-use hickory_resolver::net::runtime::TokioRuntimeProvider;
-use hickory_resolver::net::NetError;
-use hickory_resolver::proto::rr::RData;
 use hickory_resolver::TokioResolver;
+use hickory_resolver::config::{
+    ConnectionConfig, LookupIpStrategy, NameServerConfig, ResolverConfig,
+};
+use hickory_resolver::net::NetError;
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::proto::rr::RData;
 use rand::seq::SliceRandom;
 
 use super::verdict::MxRecord;
@@ -110,7 +112,10 @@ impl Dns {
                     .filter_map(|r| match &r.data {
                         RData::MX(mx) => Some((
                             mx.preference,
-                            mx.exchange.to_ascii().trim_end_matches('.').to_ascii_lowercase(),
+                            mx.exchange
+                                .to_ascii()
+                                .trim_end_matches('.')
+                                .to_ascii_lowercase(),
                             mx.exchange.is_root(),
                         )),
                         _ => None,
@@ -225,7 +230,14 @@ mod tests {
             (10, "a.test".into(), false),
             (30, "c.test".into(), false),
         ]));
-        assert_eq!(got, vec![(10, "a.test".into()), (20, "b.test".into()), (30, "c.test".into())]);
+        assert_eq!(
+            got,
+            vec![
+                (10, "a.test".into()),
+                (20, "b.test".into()),
+                (30, "c.test".into())
+            ]
+        );
     }
 
     #[test]
@@ -243,7 +255,11 @@ mod tests {
             assert_eq!(got[4].1, "last.test");
             firsts.insert(got[1].1.clone());
         }
-        assert_eq!(firsts.len(), 3, "every equal-preference host came first sometimes");
+        assert_eq!(
+            firsts.len(),
+            3,
+            "every equal-preference host came first sometimes"
+        );
     }
 
     #[test]
@@ -253,7 +269,10 @@ mod tests {
 
     #[test]
     fn null_mx_beside_real_hosts_is_ignored() {
-        let got = hosts(order_mx(vec![(0, "".into(), true), (10, "mx.test".into(), false)]));
+        let got = hosts(order_mx(vec![
+            (0, "".into(), true),
+            (10, "mx.test".into(), false),
+        ]));
         assert_eq!(got, vec![(10, "mx.test".into())]);
     }
 }

@@ -33,7 +33,13 @@ impl Emitter {
 
     /// Sends any event kind.
     pub async fn send(&self, kind: EventKind) {
-        let _ = self.tx.send(EngineEvent { job: self.job, kind }).await;
+        let _ = self
+            .tx
+            .send(EngineEvent {
+                job: self.job,
+                kind,
+            })
+            .await;
     }
 
     /// The job entered a stage.

@@ -26,7 +26,9 @@ pub enum Dialer {
     /// Plain TCP to `ip:port`.
     Direct { port: u16 },
     /// The embedded lab: each lab address maps to a loopback socket.
-    Lab { routes: Arc<HashMap<IpAddr, SocketAddr>> },
+    Lab {
+        routes: Arc<HashMap<IpAddr, SocketAddr>>,
+    },
 }
 
 impl Dialer {

@@ -308,9 +308,23 @@ mod tests {
         ];
         use Reason::*;
         let all = [
-            Ok, InvalidSyntax, NoSuchDomain, NullMx, NoMailServer, NoSuchUser, MailboxDisabled,
-            AcceptAll, MailboxFull, Disposable, Greylisted, Blocked, Timeout, ConnectionFailed,
-            TlsFailed, ProtocolError, TemporaryFailure,
+            Ok,
+            InvalidSyntax,
+            NoSuchDomain,
+            NullMx,
+            NoMailServer,
+            NoSuchUser,
+            MailboxDisabled,
+            AcceptAll,
+            MailboxFull,
+            Disposable,
+            Greylisted,
+            Blocked,
+            Timeout,
+            ConnectionFailed,
+            TlsFailed,
+            ProtocolError,
+            TemporaryFailure,
         ];
         assert_eq!(all.len(), table.len());
         for (reason, (name, verdict)) in all.iter().zip(table) {

@@ -77,12 +77,21 @@ mod tests {
             smtputf8: true,
         };
         assert_eq!(utf8.line(), "MAIL FROM:<a@b.test> SMTPUTF8");
-        assert_eq!(Command::RcptTo("x@y.test".into()).to_wire().unwrap(), b"RCPT TO:<x@y.test>\r\n");
+        assert_eq!(
+            Command::RcptTo("x@y.test".into()).to_wire().unwrap(),
+            b"RCPT TO:<x@y.test>\r\n"
+        );
     }
 
     #[test]
     fn control_bytes_never_reach_the_wire() {
-        for evil in ["x@y.test>\r\nDATA", "x\n@y.test", "x\0@y.test", "x\x7f@y.test", "x\t@y.test"] {
+        for evil in [
+            "x@y.test>\r\nDATA",
+            "x\n@y.test",
+            "x\0@y.test",
+            "x\x7f@y.test",
+            "x\t@y.test",
+        ] {
             assert!(Command::RcptTo(evil.into()).to_wire().is_err(), "{evil:?}");
             assert!(Command::Ehlo(evil.into()).to_wire().is_err(), "{evil:?}");
         }
@@ -94,15 +103,28 @@ mod tests {
             Command::Ehlo("h".into()),
             Command::Helo("h".into()),
             Command::StartTls,
-            Command::MailFrom { path: "a@b.test".into(), smtputf8: true },
+            Command::MailFrom {
+                path: "a@b.test".into(),
+                smtputf8: true,
+            },
             Command::RcptTo("a@b.test".into()),
             Command::Rset,
             Command::Noop,
             Command::Quit,
         ];
         for command in all {
-            let verb = command.line().split([' ', ':']).next().unwrap().to_ascii_uppercase();
-            assert!(!["DATA", "BDAT", "VRFY", "EXPN", "SEND", "SAML", "SOML", "TURN", "ETRN"].contains(&verb.as_str()));
+            let verb = command
+                .line()
+                .split([' ', ':'])
+                .next()
+                .unwrap()
+                .to_ascii_uppercase();
+            assert!(
+                ![
+                    "DATA", "BDAT", "VRFY", "EXPN", "SEND", "SAML", "SOML", "TURN", "ETRN"
+                ]
+                .contains(&verb.as_str())
+            );
         }
     }
 }

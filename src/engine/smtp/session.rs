@@ -121,7 +121,9 @@ impl Session {
         let bytes = command.to_wire()?;
         let line = command.line();
         let sent_at = Instant::now();
-        self.emit.line(Direction::Sent, self.tls, line.clone(), None).await;
+        self.emit
+            .line(Direction::Sent, self.tls, line.clone(), None)
+            .await;
         let write = async {
             self.io.get_mut().write_all(&bytes).await?;
             self.io.get_mut().flush().await
@@ -135,7 +137,11 @@ impl Session {
                 });
             }
         }
-        let verb = line.split([' ', ':']).next().unwrap_or_default().to_string();
+        let verb = line
+            .split([' ', ':'])
+            .next()
+            .unwrap_or_default()
+            .to_string();
         self.read_reply(&verb, self.timeouts.command, sent_at).await
     }
 
@@ -143,7 +149,12 @@ impl Session {
     pub async fn ehlo(&mut self, name: &str) -> Result<Reply, SessionError> {
         let reply = self.send(&Command::Ehlo(name.to_string())).await?;
         if reply.is_positive() {
-            self.extensions = reply.lines.iter().skip(1).map(|l| l.trim().to_string()).collect();
+            self.extensions = reply
+                .lines
+                .iter()
+                .skip(1)
+                .map(|l| l.trim().to_string())
+                .collect();
             return Ok(reply);
         }
         self.extensions.clear();
@@ -213,12 +224,16 @@ impl Session {
                         _ => Direction::Unexpected,
                     };
                     let response_time = (count == 1).then(|| sent_at.elapsed());
-                    self.emit.line(direction, self.tls, line, response_time).await;
+                    self.emit
+                        .line(direction, self.tls, line, response_time)
+                        .await;
                 }
                 if let Some(reply) = reply {
                     if count > MAX_SHOWN_LINES {
                         let hidden = count - MAX_SHOWN_LINES;
-                        self.emit.info(format!("({hidden} more reply lines not shown)")).await;
+                        self.emit
+                            .info(format!("({hidden} more reply lines not shown)"))
+                            .await;
                     }
                     return Ok::<Reply, SessionError>(reply);
                 }

@@ -9,9 +9,13 @@ use tokio_rustls::rustls::client::WebPkiServerVerifier;
 use tokio_rustls::rustls::client::danger::{
     HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier,
 };
-use tokio_rustls::rustls::crypto::{CryptoProvider, ring, verify_tls12_signature, verify_tls13_signature};
+use tokio_rustls::rustls::crypto::{
+    CryptoProvider, ring, verify_tls12_signature, verify_tls13_signature,
+};
 use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use tokio_rustls::rustls::{ClientConfig, DigitallySignedStruct, Error, RootCertStore, SignatureScheme};
+use tokio_rustls::rustls::{
+    ClientConfig, DigitallySignedStruct, Error, RootCertStore, SignatureScheme,
+};
 
 use crate::engine::net::BoxIo;
 use crate::engine::verdict::TlsFacts;
@@ -61,7 +65,12 @@ impl ServerCertVerifier for RecordingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        verify_tls12_signature(message, cert, dss, &PROVIDER.signature_verification_algorithms)
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &PROVIDER.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -70,11 +79,18 @@ impl ServerCertVerifier for RecordingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        verify_tls13_signature(message, cert, dss, &PROVIDER.signature_verification_algorithms)
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &PROVIDER.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        PROVIDER.signature_verification_algorithms.supported_schemes()
+        PROVIDER
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
@@ -107,11 +123,11 @@ pub async fn handshake(io: BoxIo, host: &str) -> Result<(BoxIo, TlsFacts), Strin
             .unwrap_or_default(),
         ..TlsFacts::default()
     };
-    if let Some(cert) = connection.peer_certificates().and_then(|c| c.first()) {
-        if let Ok((_, parsed)) = x509_parser::parse_x509_certificate(cert.as_ref()) {
-            facts.subject = Some(parsed.subject().to_string());
-            facts.issuer = Some(parsed.issuer().to_string());
-        }
+    if let Some(cert) = connection.peer_certificates().and_then(|c| c.first())
+        && let Ok((_, parsed)) = x509_parser::parse_x509_certificate(cert.as_ref())
+    {
+        facts.subject = Some(parsed.subject().to_string());
+        facts.issuer = Some(parsed.issuer().to_string());
     }
     match verifier.outcome.lock().expect("verifier lock").take() {
         Some(Ok(())) => facts.verified = true,

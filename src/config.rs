@@ -24,6 +24,8 @@ pub struct Config {
     pub engine: EngineConfig,
     /// The terminal front end.
     pub ui: UiConfig,
+    /// TUI key bindings that replace the defaults: `"key" = "action"` (`"none"` unbinds).
+    pub keys: std::collections::BTreeMap<String, String>,
 }
 
 /// When to use STARTTLS.

@@ -7,8 +7,10 @@ use clap::Parser;
 use mxknock::cli::args::{Cli, Command};
 use mxknock::cli::{check, exit};
 use mxknock::config::{ColorMode, Config, Overrides};
+use mxknock::engine::Engine;
 use mxknock::engine::net::Net;
 use mxknock::lab::{Lab, LabOptions};
+use mxknock::tui::{self, Launch, keymap::Keymap};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -62,13 +64,39 @@ async fn dispatch(cli: Cli, config: Config) -> anyhow::Result<i32> {
     .map_err(anyhow::Error::msg)?;
     match &cli.command {
         Some(Command::Check(args)) => check::run(args, config, net, color).await,
-        None => {
-            eprintln!(
-                "mxknock: the interactive TUI is not available in this build yet; use `mxknock check ADDR...` (add --demo to try the embedded lab)"
-            );
-            Ok(exit::USAGE)
-        }
+        None => run_tui(cli.file.clone(), cli.common.demo, config, net, color).await,
     }
+}
+
+async fn run_tui(
+    file: Option<std::path::PathBuf>,
+    demo: bool,
+    config: Config,
+    net: Net,
+    color: bool,
+) -> anyhow::Result<i32> {
+    let keymap = match Keymap::with_overrides(&config.keys) {
+        Ok(keymap) => keymap,
+        Err(e) => {
+            eprintln!("mxknock: config: {e}");
+            return Ok(exit::USAGE);
+        }
+    };
+    if !std::io::stdout().is_terminal() {
+        eprintln!(
+            "mxknock: standard output is not a terminal, so the TUI cannot start; use `mxknock check ADDR...` for scripts"
+        );
+        return Ok(exit::USAGE);
+    }
+    let (engine, events) = Engine::start(std::sync::Arc::new(config), net);
+    let launch = Launch {
+        file,
+        demo_list: demo,
+        color,
+        keymap,
+    };
+    tui::run(engine, events, launch).await?;
+    Ok(exit::OK)
 }
 
 /// Colour when asked, or on a terminal with NO_COLOR unset or empty.

@@ -1,0 +1,148 @@
+//! Writing results: CSV (one row per address, the documented columns) or JSON lines (the full
+//! report), chosen by the file's extension.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::engine::verdict::Report;
+
+/// The CSV columns, in order.
+pub const CSV_COLUMNS: [&str; 15] = [
+    "address",
+    "normalized",
+    "verdict",
+    "reason",
+    "detail",
+    "disposable",
+    "role_account",
+    "free_provider",
+    "accept_all",
+    "catch_all",
+    "mx_host",
+    "smtp_code",
+    "enhanced_code",
+    "smtp_message",
+    "duration_ms",
+];
+
+/// The output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Comma-separated values with a header.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+impl Format {
+    /// The format a path's extension asks for (.csv, .jsonl / .json / .ndjson), if any.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(Format::Csv),
+            "jsonl" | "json" | "ndjson" => Some(Format::Jsonl),
+            _ => None,
+        }
+    }
+}
+
+/// The CSV cells of one report.
+pub fn csv_record(report: &Report) -> Vec<String> {
+    let smtp = report.smtp.as_ref();
+    let bool_cell = |b: bool| if b { "true" } else { "false" }.to_string();
+    vec![
+        report.address.clone(),
+        report.normalized.clone().unwrap_or_default(),
+        report.verdict.to_string(),
+        report.reason.to_string(),
+        report.detail.clone(),
+        bool_cell(report.flags.disposable),
+        bool_cell(report.flags.role_account),
+        bool_cell(report.flags.free_provider),
+        bool_cell(report.flags.accept_all),
+        report.catch_all.map(bool_cell).unwrap_or_default(),
+        smtp.map(|s| s.host.clone())
+            .or_else(|| report.mx.first().map(|m| m.host.clone()))
+            .unwrap_or_default(),
+        smtp.and_then(|s| s.code)
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
+        smtp.and_then(|s| s.enhanced_code)
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
+        smtp.and_then(|s| s.message.clone()).unwrap_or_default(),
+        report.duration_ms.to_string(),
+    ]
+}
+
+/// Writes `reports` to `path` in the format its extension names; returns how many were written.
+pub fn write_reports<'a>(
+    path: &Path,
+    reports: impl IntoIterator<Item = &'a Report>,
+) -> Result<usize, String> {
+    let format = Format::from_path(path)
+        .ok_or_else(|| format!("{}: use a .csv or .jsonl file name", path.display()))?;
+    let file = std::fs::File::create(path)
+        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    let mut count = 0;
+    match format {
+        Format::Csv => {
+            let mut writer = csv::Writer::from_writer(out);
+            writer
+                .write_record(CSV_COLUMNS)
+                .map_err(|e| e.to_string())?;
+            for report in reports {
+                writer
+                    .write_record(csv_record(report))
+                    .map_err(|e| e.to_string())?;
+                count += 1;
+            }
+            writer.flush().map_err(|e| e.to_string())?;
+        }
+        Format::Jsonl => {
+            for report in reports {
+                let line = serde_json::to_string(report).map_err(|e| e.to_string())?;
+                writeln!(out, "{line}").map_err(|e| e.to_string())?;
+                count += 1;
+            }
+            out.flush().map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::verdict::Reason;
+
+    #[test]
+    fn csv_and_jsonl_by_extension() {
+        let dir = tempfile::tempdir().unwrap();
+        let reports = vec![
+            Report::new("a@b.test", Reason::Ok, "fine, \"quoted\""),
+            Report::new("c@d.test", Reason::NoSuchUser, "gone"),
+        ];
+        let csv_path = dir.path().join("out.csv");
+        assert_eq!(write_reports(&csv_path, &reports).unwrap(), 2);
+        let mut reader = csv::Reader::from_path(&csv_path).unwrap();
+        assert_eq!(
+            reader.headers().unwrap().iter().collect::<Vec<_>>(),
+            CSV_COLUMNS
+        );
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+        assert_eq!(&rows[0][4], "fine, \"quoted\"");
+        assert_eq!(&rows[1][2], "undeliverable");
+        let json_path = dir.path().join("out.jsonl");
+        write_reports(&json_path, &reports).unwrap();
+        let text = std::fs::read_to_string(&json_path).unwrap();
+        let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert_eq!(first["reason"], "ok");
+        assert!(
+            write_reports(&dir.path().join("out.txt"), &reports)
+                .unwrap_err()
+                .contains(".csv")
+        );
+    }
+}

@@ -1,0 +1,212 @@
+//! Loading address lists: plain text (one address per line, `#` comments) or CSV (the column
+//! named email / e-mail / address / mail, any case, else the first column). A UTF-8 BOM, CRLF
+//! and CSV quoting are handled; duplicates collapse with a count; bad rows are reported with
+//! their line numbers and never abort the load.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+/// One address of a list, with where it first appeared and how often.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListEntry {
+    /// The address as written (trimmed).
+    pub address: String,
+    /// 1-based line of its first appearance.
+    pub line: usize,
+    /// How many times it appeared (case-insensitively).
+    pub count: u32,
+}
+
+/// A row that could not be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BadRow {
+    /// 1-based line number.
+    pub line: usize,
+    /// What was wrong.
+    pub message: String,
+}
+
+/// What a list holds.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoadedList {
+    /// Distinct addresses in order of first appearance.
+    pub entries: Vec<ListEntry>,
+    /// Rows that could not be read, with their line numbers.
+    pub bad_rows: Vec<BadRow>,
+    /// Addresses seen more than once, counted beyond the first.
+    pub duplicates: usize,
+}
+
+/// Why a whole list could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// Reads a list file; CSV when the name ends in .csv, else text (unless the text sniffs as CSV).
+pub fn load_file(path: &Path) -> Result<LoadedList, LoadError> {
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let text = String::from_utf8_lossy(&bytes);
+    let is_csv = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    Ok(if is_csv {
+        parse_csv(&text)
+    } else {
+        parse_text(&text)
+    })
+}
+
+/// Parses a plain list: one address per line, blank lines and `#` comments skipped.
+pub fn parse_text(text: &str) -> LoadedList {
+    let mut list = Collector::default();
+    for (index, raw) in strip_bom(text).split('\n').enumerate() {
+        let line = raw.strip_suffix('\r').unwrap_or(raw).trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        list.add(line, index + 1);
+    }
+    list.finish()
+}
+
+/// Parses CSV with a header row; picks the address column by name, else the first column.
+pub fn parse_csv(text: &str) -> LoadedList {
+    let mut list = Collector::default();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(strip_bom(text).as_bytes());
+    let column = reader
+        .headers()
+        .ok()
+        .and_then(|headers| {
+            headers.iter().position(|h| {
+                let h = h.trim().to_ascii_lowercase();
+                matches!(
+                    h.as_str(),
+                    "email" | "e-mail" | "email address" | "address" | "mail"
+                )
+            })
+        })
+        .unwrap_or(0);
+    for record in reader.records() {
+        match record {
+            Ok(record) => {
+                let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
+                match record.get(column).map(str::trim) {
+                    Some(value) if !value.is_empty() => list.add(value, line),
+                    Some(_) => list.bad(line, "empty address cell".into()),
+                    None => list.bad(line, format!("row has no column {}", column + 1)),
+                }
+            }
+            Err(e) => {
+                let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
+                list.bad(line, format!("unreadable CSV row: {e}"));
+            }
+        }
+    }
+    list.finish()
+}
+
+fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+#[derive(Default)]
+struct Collector {
+    list: LoadedList,
+    seen: HashMap<String, usize>,
+}
+
+impl Collector {
+    fn add(&mut self, address: &str, line: usize) {
+        let key = address.to_lowercase();
+        if let Some(&index) = self.seen.get(&key) {
+            self.list.entries[index].count += 1;
+            self.list.duplicates += 1;
+            return;
+        }
+        self.seen.insert(key, self.list.entries.len());
+        self.list.entries.push(ListEntry {
+            address: address.to_string(),
+            line,
+            count: 1,
+        });
+    }
+
+    fn bad(&mut self, line: usize, message: String) {
+        self.list.bad_rows.push(BadRow { line, message });
+    }
+
+    fn finish(self) -> LoadedList {
+        self.list
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_lists_skip_comments_and_blanks_and_keep_line_numbers() {
+        let list =
+            parse_text("\u{feff}# header\r\nalice@a.test\r\n\r\n  bob@b.test  \n#x\ncarol@c.test");
+        let got: Vec<_> = list
+            .entries
+            .iter()
+            .map(|e| (e.address.as_str(), e.line))
+            .collect();
+        assert_eq!(
+            got,
+            [("alice@a.test", 2), ("bob@b.test", 4), ("carol@c.test", 6)]
+        );
+    }
+
+    #[test]
+    fn duplicates_collapse_with_a_count() {
+        let list = parse_text("a@x.test\nA@X.test\nb@x.test\na@x.test\n");
+        assert_eq!(list.entries.len(), 2);
+        assert_eq!(list.entries[0].count, 3);
+        assert_eq!(list.duplicates, 2);
+    }
+
+    #[test]
+    fn csv_picks_the_email_column_by_name() {
+        let list =
+            parse_csv("Name,E-Mail,Age\n\"Doe, Jane\",jane@x.test,40\r\nBob,\"bob@x.test\",3\n");
+        let got: Vec<_> = list
+            .entries
+            .iter()
+            .map(|e| (e.address.as_str(), e.line))
+            .collect();
+        assert_eq!(got, [("jane@x.test", 2), ("bob@x.test", 3)]);
+    }
+
+    #[test]
+    fn csv_without_a_named_column_uses_the_first() {
+        let list = parse_csv("who,age\nann@x.test,1\n");
+        assert_eq!(list.entries[0].address, "ann@x.test");
+    }
+
+    #[test]
+    fn bad_csv_rows_are_reported_with_line_numbers_and_do_not_abort() {
+        let list = parse_csv("email,name\nok@x.test,a\n,empty\n\"broken,b\nlater@x.test,c\n");
+        assert_eq!(list.entries[0].address, "ok@x.test");
+        assert!(
+            list.bad_rows
+                .iter()
+                .any(|b| b.line == 3 && b.message.contains("empty")),
+            "{:?}",
+            list.bad_rows
+        );
+    }
+}

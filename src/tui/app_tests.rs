@@ -1,0 +1,249 @@
+//! Unit tests of `App::update` and `App::apply`, including the window arithmetic on a
+//! million synthetic rows.
+
+use std::time::Duration;
+
+use super::*;
+use crate::engine::event::Stage;
+use crate::engine::transcript::Direction;
+use crate::engine::verdict::Reason;
+
+fn app_with(n: usize) -> App {
+    let mut app = App::new(Keymap::default());
+    let effects = app.add_addresses((0..n).map(|i| (format!("user{i}@domain{}.test", i % 50), 1)));
+    assert_eq!(effects.len(), n);
+    for (i, effect) in effects.into_iter().enumerate() {
+        let Effect::Check { row, .. } = effect else {
+            panic!("{effect:?}")
+        };
+        app.bind_job(row, JobId(i as u64));
+    }
+    app.list_height = 40;
+    app.transcript_height = 10;
+    app.refresh_view();
+    app
+}
+
+fn finish(app: &mut App, job: u64, reason: Reason) {
+    let address = app
+        .job_rows
+        .get(&JobId(job))
+        .map(|&row| app.rows[row].address.to_string())
+        .unwrap_or_default();
+    app.apply(EngineEvent {
+        job: JobId(job),
+        kind: EventKind::Finished(Box::new(Report::new(address, reason, "test"))),
+    });
+}
+
+fn line(app: &mut App, job: u64, text: &str) {
+    app.apply(EngineEvent {
+        job: JobId(job),
+        kind: EventKind::Line(TranscriptLine {
+            at: Duration::from_millis(5),
+            direction: Direction::Received,
+            tls: false,
+            text: text.into(),
+            response_time: None,
+        }),
+    });
+}
+
+#[test]
+fn window_arithmetic_on_a_million_rows() {
+    let mut app = app_with(1_000_000);
+    assert_eq!(app.view_len(), 1_000_000);
+    app.update(Action::PageDown);
+    assert_eq!((app.selected, app.offset), (40, 1));
+    app.update(Action::Bottom);
+    assert_eq!(app.selected, 999_999);
+    assert_eq!(app.offset, 999_960);
+    app.update(Action::Down);
+    assert_eq!(app.selected, 999_999, "no moving past the end");
+    app.update(Action::PageUp);
+    assert_eq!((app.selected, app.offset), (999_959, 999_959));
+    app.update(Action::Top);
+    assert_eq!((app.selected, app.offset), (0, 0));
+    app.update(Action::Up);
+    assert_eq!(app.selected, 0, "no moving before the start");
+    for _ in 0..45 {
+        app.update(Action::Down);
+    }
+    assert_eq!((app.selected, app.offset), (45, 6));
+}
+
+#[test]
+fn filters_on_a_million_rows_keep_the_selection_and_count() {
+    let mut app = app_with(1_000_000);
+    for job in (0..1_000_000).step_by(10) {
+        finish(&mut app, job, Reason::NoSuchUser);
+    }
+    assert_eq!(app.counts[Verdict::Undeliverable as usize], 100_000);
+    assert_eq!(app.done, 100_000);
+    app.selected = 500_000;
+    app.update(Action::FilterUndeliverable);
+    assert_eq!(app.view_len(), 100_000);
+    assert_eq!(
+        app.selected_row(),
+        Some(500_000),
+        "the selected row stays selected"
+    );
+    assert_eq!(app.selected, 50_000);
+    app.update(Action::FilterAll);
+    assert_eq!(app.view_len(), 1_000_000);
+    assert_eq!(app.selected_row(), Some(500_000));
+    app.update(Action::CycleFilter);
+    assert_eq!(app.filter, Filter::Verdict(Verdict::Deliverable));
+    assert_eq!(app.view_len(), 0);
+}
+
+#[test]
+fn search_is_incremental_and_n_moves_between_matches() {
+    let mut app = app_with(1_000);
+    app.update(Action::Search);
+    for c in "user99@".chars() {
+        if let Mode::Prompt(p) = &mut app.mode {
+            p.key(&crossterm::event::KeyEvent::new(
+                crossterm::event::KeyCode::Char(c),
+                crossterm::event::KeyModifiers::NONE,
+            ));
+        }
+        app.prompt_changed();
+    }
+    assert_eq!(app.selected_row(), Some(99));
+    assert!(app.prompt_submitted().is_empty());
+    assert_eq!(app.search.as_deref(), Some("user99@"));
+    app.search = Some("user9".into());
+    app.update(Action::SearchNext);
+    assert_eq!(app.selected_row(), Some(900));
+    app.update(Action::SearchPrev);
+    assert_eq!(app.selected_row(), Some(99));
+    app.search = Some("nobody".into());
+    app.update(Action::SearchNext);
+    assert!(app.search_failed);
+    assert_eq!(
+        app.selected_row(),
+        Some(99),
+        "a failed search does not move"
+    );
+}
+
+#[test]
+fn apply_tracks_progress_counts_and_active_sessions() {
+    let mut app = app_with(3);
+    app.apply(EngineEvent {
+        job: JobId(1),
+        kind: EventKind::Stage(Stage::Connecting("mx.test".into())),
+    });
+    assert_eq!(app.rows[1].progress, Progress::Connecting);
+    assert_eq!(app.active, 1);
+    app.apply(EngineEvent {
+        job: JobId(1),
+        kind: EventKind::Stage(Stage::RcptTo),
+    });
+    assert_eq!(app.active, 1);
+    finish(&mut app, 1, Reason::Ok);
+    assert_eq!(app.active, 0);
+    assert_eq!(app.rows[1].verdict, Some(Verdict::Deliverable));
+    assert_eq!(app.counts, [1, 0, 0, 0]);
+    assert_eq!(app.pending(), 2);
+}
+
+#[test]
+fn recheck_replaces_the_job_and_ignores_the_old_one() {
+    let mut app = app_with(2);
+    finish(&mut app, 0, Reason::Greylisted);
+    assert_eq!(app.counts[Verdict::Unknown as usize], 1);
+    let effects = app.update(Action::RecheckUnknown);
+    assert_eq!(
+        effects,
+        [Effect::Check {
+            row: 0,
+            address: "user0@domain0.test".into()
+        }]
+    );
+    assert_eq!(app.counts, [0; 4]);
+    app.bind_job(0, JobId(7));
+    finish(&mut app, 0, Reason::NoSuchUser);
+    assert_eq!(
+        app.rows[0].verdict, None,
+        "events of the superseded job are ignored"
+    );
+    finish(&mut app, 7, Reason::Ok);
+    assert_eq!(app.rows[0].verdict, Some(Verdict::Deliverable));
+    assert_eq!(app.done, 1);
+}
+
+#[test]
+fn quit_asks_while_checks_run() {
+    let mut app = app_with(2);
+    assert!(app.update(Action::Quit).is_empty());
+    assert_eq!(app.mode, Mode::ConfirmQuit);
+    assert!(app.confirm_quit(false).is_empty());
+    assert!(!app.quit);
+    assert_eq!(app.update(Action::ForceQuit), [Effect::Quit]);
+    let mut idle = App::new(Keymap::default());
+    assert_eq!(idle.update(Action::Quit), [Effect::Quit]);
+}
+
+#[test]
+fn transcript_follows_until_scrolled_up_then_counts_new_lines() {
+    let mut app = app_with(1);
+    for i in 0..30 {
+        line(&mut app, 0, &format!("250-line {i}"));
+    }
+    app.focus = Pane::Transcript;
+    assert!(app.follow);
+    app.update(Action::Up);
+    assert!(!app.follow);
+    assert_eq!(app.transcript_offset, 19);
+    line(&mut app, 0, "250 late");
+    line(&mut app, 0, "250 later");
+    assert_eq!(app.unseen_lines, 2);
+    app.update(Action::Bottom);
+    assert!(app.follow);
+    assert_eq!(app.unseen_lines, 0);
+}
+
+#[test]
+fn details_are_evicted_beyond_capacity_but_rows_keep_their_summary() {
+    let mut app = app_with(DETAIL_CAPACITY + 10);
+    for job in 0..(DETAIL_CAPACITY + 10) as u64 {
+        finish(&mut app, job, Reason::Ok);
+    }
+    assert!(
+        app.detail(JobId(0)).is_some(),
+        "the selected row's detail is kept"
+    );
+    assert!(app.detail(JobId(1)).is_none(), "old details are evicted");
+    assert!(app.detail(JobId((DETAIL_CAPACITY + 9) as u64)).is_some());
+    assert_eq!(app.rows[1].verdict, Some(Verdict::Deliverable));
+    let report = app.report_for_export(1).unwrap();
+    assert_eq!(report.reason, Reason::Ok);
+}
+
+#[test]
+fn adding_an_address_from_the_prompt_starts_a_check_and_selects_it() {
+    let mut app = app_with(3);
+    app.update(Action::Add);
+    if let Mode::Prompt(p) = &mut app.mode {
+        *p = crate::tui::prompt::Prompt::with_text(PromptKind::Add, " new@x.test ");
+    }
+    let effects = app.prompt_submitted();
+    assert_eq!(
+        effects,
+        [Effect::Check {
+            row: 3,
+            address: "new@x.test".into()
+        }]
+    );
+    assert_eq!(app.selected_row(), Some(3));
+    assert_eq!(app.mode, Mode::Normal);
+}
+
+#[test]
+fn pause_is_an_effect() {
+    let mut app = app_with(1);
+    assert_eq!(app.update(Action::TogglePause), [Effect::SetPaused(true)]);
+    assert_eq!(app.update(Action::TogglePause), [Effect::SetPaused(false)]);
+}

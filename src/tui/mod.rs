@@ -1,0 +1,334 @@
+//! The terminal front end: three live panes (list, detail, transcript) over the engine.
+//!
+//! Input (crossterm's EventStream), engine events and a frame tick meet in one `select!`. Keys
+//! become actions through the keymap; `App::update` returns effects the loop carries out.
+//! Engine events are drained in batches and the screen is drawn at most ~30 times a second,
+//! only when something changed. The loop is generic over the ratatui backend and the input
+//! stream, so tests drive it with a `TestBackend` and scripted keys.
+
+pub mod action;
+pub mod app;
+pub mod keymap;
+pub mod prompt;
+pub mod rows;
+pub mod theme;
+pub mod view;
+
+use std::io::{self, IsTerminal};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEventKind};
+use futures::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc;
+
+use crate::engine::verdict::Report;
+use crate::engine::{EngineEvent, EngineHandle};
+use crate::input;
+use app::{App, Effect, Mode};
+use keymap::Keymap;
+use prompt::PromptOutcome;
+use theme::Theme;
+
+/// How often the screen may be redrawn.
+pub const FRAME: Duration = Duration::from_millis(33);
+
+/// Restores the terminal when dropped: on quit, on error and on unwinding panic.
+struct RestoreGuard;
+
+impl Drop for RestoreGuard {
+    fn drop(&mut self) {
+        let _ = crossterm::execute!(io::stdout(), crossterm::event::DisableMouseCapture);
+        ratatui::restore();
+    }
+}
+
+/// What the TUI starts with.
+pub struct Launch {
+    /// A list file to load at once.
+    pub file: Option<PathBuf>,
+    /// Load the demo list when no file is given.
+    pub demo_list: bool,
+    /// Colour or monochrome.
+    pub color: bool,
+    /// Key bindings.
+    pub keymap: Keymap,
+}
+
+/// Runs the TUI on the real terminal until the user quits.
+pub async fn run(
+    engine: EngineHandle,
+    events: mpsc::Receiver<EngineEvent>,
+    launch: Launch,
+) -> anyhow::Result<()> {
+    if !io::stdout().is_terminal() {
+        anyhow::bail!(
+            "standard output is not a terminal, so the TUI cannot start; use `mxknock check ADDR...` or `mxknock batch FILE` for scripts"
+        );
+    }
+    let mut app = App::new(launch.keymap);
+    let theme = if launch.color {
+        Theme::color()
+    } else {
+        Theme::mono()
+    };
+    let mut initial = Vec::new();
+    if let Some(path) = &launch.file {
+        initial = load_into(&mut app, path);
+    } else if launch.demo_list {
+        let list = input::parse_text(include_str!("../../assets/demo_addresses.txt"));
+        initial = app.add_addresses(list.entries.into_iter().map(|e| (e.address, e.count)));
+        app.info("demo: every address is served by the embedded lab on loopback");
+    }
+    let mut terminal = ratatui::try_init()?;
+    let _guard = RestoreGuard;
+    crossterm::execute!(io::stdout(), crossterm::event::EnableMouseCapture)?;
+    carry_out(&mut app, &engine, initial);
+    let input = crossterm::event::EventStream::new();
+    run_loop(&mut terminal, &mut app, &engine, events, input, &theme).await
+}
+
+/// The event loop, generic over backend and input so tests can drive it.
+pub async fn run_loop<B, S>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    engine: &EngineHandle,
+    mut events: mpsc::Receiver<EngineEvent>,
+    mut input: S,
+    theme: &Theme,
+) -> anyhow::Result<()>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    S: Stream<Item = io::Result<Event>> + Unpin,
+{
+    let mut tick = tokio::time::interval(FRAME);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut batch = Vec::with_capacity(1024);
+    let mut dirty = true;
+    let mut engine_open = true;
+    let mut last_clock_refresh = Instant::now();
+    draw(terminal, app, theme)?;
+    while !app.quit {
+        tokio::select! {
+            maybe = input.next() => match maybe {
+                Some(Ok(event)) => {
+                    let effects = handle_input(app, event);
+                    carry_out(app, engine, effects);
+                    draw(terminal, app, theme)?;
+                    dirty = false;
+                }
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
+            },
+            received = events.recv_many(&mut batch, 1024), if engine_open => {
+                if received == 0 {
+                    engine_open = false;
+                }
+                for event in batch.drain(..) {
+                    app.apply(event);
+                }
+                dirty = true;
+            },
+            _ = tick.tick() => {
+                if app.active > 0 && last_clock_refresh.elapsed() >= Duration::from_millis(500) {
+                    dirty = true;
+                    last_clock_refresh = Instant::now();
+                }
+                if dirty {
+                    draw(terminal, app, theme)?;
+                    dirty = false;
+                }
+            },
+        }
+    }
+    Ok(())
+}
+
+/// Refreshes the view and the clock, draws, and records the pane sizes for paging.
+fn draw<B: Backend>(terminal: &mut Terminal<B>, app: &mut App, theme: &Theme) -> anyhow::Result<()>
+where
+    B::Error: Send + Sync + 'static,
+{
+    app.now = Instant::now();
+    let size = terminal.size()?;
+    app.screen = (size.width, size.height);
+    let areas = view::layout(
+        ratatui::layout::Rect::new(0, 0, size.width, size.height),
+        app,
+    );
+    app.list_height = areas.list.height.saturating_sub(3) as usize;
+    app.transcript_height = areas
+        .transcript
+        .height
+        .max(areas.detail.height)
+        .saturating_sub(2) as usize;
+    app.refresh_view();
+    terminal.draw(|frame| view::draw(frame, app, theme))?;
+    Ok(())
+}
+
+/// Turns one terminal event into state changes and effects.
+pub fn handle_input(app: &mut App, event: Event) -> Vec<Effect> {
+    match event {
+        Event::Key(key) if key.kind != KeyEventKind::Release => handle_key(app, &key),
+        Event::Mouse(mouse) => {
+            match mouse.kind {
+                MouseEventKind::ScrollDown => app.wheel(true),
+                MouseEventKind::ScrollUp => app.wheel(false),
+                MouseEventKind::Down(MouseButton::Left) => {
+                    let areas = view::layout(app_area(app), app);
+                    let list = areas.list;
+                    if mouse.column >= list.x
+                        && mouse.column < list.right()
+                        && mouse.row >= list.y + 2
+                        && mouse.row < list.bottom().saturating_sub(1)
+                    {
+                        app.click_list((mouse.row - list.y - 2) as usize);
+                    }
+                }
+                _ => {}
+            }
+            Vec::new()
+        }
+        Event::Resize(width, height) => {
+            app.screen = (width, height);
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn app_area(app: &App) -> ratatui::layout::Rect {
+    ratatui::layout::Rect::new(0, 0, app.screen.0, app.screen.1)
+}
+
+fn handle_key(app: &mut App, key: &KeyEvent) -> Vec<Effect> {
+    match &mut app.mode {
+        Mode::Prompt(prompt) => match prompt.key(key) {
+            PromptOutcome::Edited => {
+                app.prompt_changed();
+                Vec::new()
+            }
+            PromptOutcome::Submit => app.prompt_submitted(),
+            PromptOutcome::Cancel => {
+                app.mode = Mode::Normal;
+                Vec::new()
+            }
+            PromptOutcome::Ignored => Vec::new(),
+        },
+        Mode::Help => {
+            if matches!(
+                key.code,
+                KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('?') | KeyCode::Enter
+            ) {
+                app.mode = Mode::Normal;
+            }
+            Vec::new()
+        }
+        Mode::ConfirmQuit => match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => app.confirm_quit(true),
+            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => app.confirm_quit(false),
+            KeyCode::Char('c')
+                if key
+                    .modifiers
+                    .contains(crossterm::event::KeyModifiers::CONTROL) =>
+            {
+                app.confirm_quit(true)
+            }
+            _ => Vec::new(),
+        },
+        Mode::Normal => match app.keymap.action(key) {
+            Some(action) => app.update(action),
+            None => Vec::new(),
+        },
+    }
+}
+
+/// Carries out effects against the engine and the file system.
+pub fn carry_out(app: &mut App, engine: &EngineHandle, effects: Vec<Effect>) {
+    for effect in effects {
+        match effect {
+            Effect::Check { row, address } => {
+                let job = engine.submit(address);
+                app.bind_job(row, job);
+            }
+            Effect::Load(path) => {
+                let more = load_into(app, &path);
+                carry_out(app, engine, more);
+            }
+            Effect::Export(path) => export(app, &path),
+            Effect::SaveTranscript { job, path } => save_transcript(app, job, &path),
+            Effect::SetPaused(paused) => engine.set_paused(paused),
+            Effect::Quit => app.quit = true,
+        }
+    }
+}
+
+fn load_into(app: &mut App, path: &Path) -> Vec<Effect> {
+    match input::load_file(path) {
+        Ok(list) => {
+            let added = list.entries.len();
+            let effects = app.add_addresses(list.entries.into_iter().map(|e| (e.address, e.count)));
+            let mut message = format!("{}: {added} addresses", path.display());
+            if list.duplicates > 0 {
+                message.push_str(&format!(", {} duplicates collapsed", list.duplicates));
+            }
+            if list.bad_rows.is_empty() {
+                app.info(message);
+            } else {
+                let first: Vec<String> = list
+                    .bad_rows
+                    .iter()
+                    .take(3)
+                    .map(|b| format!("line {}: {}", b.line, b.message))
+                    .collect();
+                app.error(format!(
+                    "{message}; {} bad rows skipped ({})",
+                    list.bad_rows.len(),
+                    first.join("; ")
+                ));
+            }
+            effects
+        }
+        Err(e) => {
+            app.error(e.to_string());
+            Vec::new()
+        }
+    }
+}
+
+fn export(app: &mut App, path: &Path) {
+    let shown = app.view_len();
+    let reports: Vec<Report> = (0..shown)
+        .filter_map(|position| app.row_at(position))
+        .filter_map(|row| app.report_for_export(row))
+        .collect();
+    let unfinished = shown - reports.len();
+    match crate::export::write_reports(path, &reports) {
+        Ok(n) if unfinished > 0 => app.info(format!(
+            "exported {n} addresses to {} ({unfinished} unfinished left out)",
+            path.display()
+        )),
+        Ok(n) => app.info(format!("exported {n} addresses to {}", path.display())),
+        Err(e) => app.error(e),
+    }
+}
+
+fn save_transcript(app: &mut App, job: crate::engine::JobId, path: &Path) {
+    let Some(detail) = app.detail(job) else {
+        app.error("that transcript is no longer kept");
+        return;
+    };
+    let text: String = detail
+        .lines
+        .iter()
+        .map(|line| format!("{}\n", crate::cli::output::transcript_line(line, false)))
+        .collect();
+    match std::fs::write(path, text) {
+        Ok(()) => app.info(format!("transcript saved to {}", path.display())),
+        Err(e) => app.error(format!("cannot write {}: {e}", path.display())),
+    }
+}

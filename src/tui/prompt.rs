@@ -1,0 +1,173 @@
+//! The one-line input (add an address, open a file, search, export, save a transcript) with
+//! cursor editing. Pure: keys in, text out.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// What the input is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PromptKind {
+    /// Add one address.
+    Add,
+    /// Open a list file.
+    Open,
+    /// Incremental search.
+    Search,
+    /// Export path.
+    Export,
+    /// Transcript path.
+    SaveTranscript,
+}
+
+impl PromptKind {
+    /// The label before the input.
+    pub fn label(self) -> &'static str {
+        match self {
+            PromptKind::Add => "add address: ",
+            PromptKind::Open => "open file: ",
+            PromptKind::Search => "/",
+            PromptKind::Export => "export to (.csv or .jsonl): ",
+            PromptKind::SaveTranscript => "save transcript to: ",
+        }
+    }
+}
+
+/// The input line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Prompt {
+    /// What it is for.
+    pub kind: PromptKind,
+    text: Vec<char>,
+    cursor: usize,
+}
+
+/// What a key did to the prompt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PromptOutcome {
+    /// The text or cursor changed.
+    Edited,
+    /// Enter.
+    Submit,
+    /// Esc or Ctrl-C.
+    Cancel,
+    /// Nothing.
+    Ignored,
+}
+
+impl Prompt {
+    /// An empty prompt.
+    pub fn new(kind: PromptKind) -> Prompt {
+        Prompt {
+            kind,
+            text: Vec::new(),
+            cursor: 0,
+        }
+    }
+
+    /// A prompt with text filled in, cursor at the end.
+    pub fn with_text(kind: PromptKind, text: &str) -> Prompt {
+        let text: Vec<char> = text.chars().collect();
+        let cursor = text.len();
+        Prompt { kind, text, cursor }
+    }
+
+    /// The text typed.
+    pub fn text(&self) -> String {
+        self.text.iter().collect()
+    }
+
+    /// The cursor position in characters.
+    pub fn cursor(&self) -> usize {
+        self.cursor
+    }
+
+    /// Applies one key.
+    pub fn key(&mut self, key: &KeyEvent) -> PromptOutcome {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Enter => return PromptOutcome::Submit,
+            KeyCode::Esc => return PromptOutcome::Cancel,
+            KeyCode::Char('c') if ctrl => return PromptOutcome::Cancel,
+            KeyCode::Char('a') if ctrl => self.cursor = 0,
+            KeyCode::Char('e') if ctrl => self.cursor = self.text.len(),
+            KeyCode::Char('u') if ctrl => {
+                self.text.drain(..self.cursor);
+                self.cursor = 0;
+            }
+            KeyCode::Char('w') if ctrl => {
+                let mut start = self.cursor;
+                while start > 0 && self.text[start - 1] == ' ' {
+                    start -= 1;
+                }
+                while start > 0 && self.text[start - 1] != ' ' {
+                    start -= 1;
+                }
+                self.text.drain(start..self.cursor);
+                self.cursor = start;
+            }
+            KeyCode::Char(c) if !ctrl && !c.is_control() => {
+                self.text.insert(self.cursor, c);
+                self.cursor += 1;
+            }
+            KeyCode::Backspace if self.cursor > 0 => {
+                self.cursor -= 1;
+                self.text.remove(self.cursor);
+            }
+            KeyCode::Delete if self.cursor < self.text.len() => {
+                self.text.remove(self.cursor);
+            }
+            KeyCode::Left => self.cursor = self.cursor.saturating_sub(1),
+            KeyCode::Right => self.cursor = (self.cursor + 1).min(self.text.len()),
+            KeyCode::Home => self.cursor = 0,
+            KeyCode::End => self.cursor = self.text.len(),
+            _ => return PromptOutcome::Ignored,
+        }
+        PromptOutcome::Edited
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn press(prompt: &mut Prompt, code: KeyCode) -> PromptOutcome {
+        prompt.key(&KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    #[test]
+    fn typing_and_editing() {
+        let mut p = Prompt::new(PromptKind::Add);
+        for c in "alce@x.test".chars() {
+            press(&mut p, KeyCode::Char(c));
+        }
+        for _ in 0..9 {
+            press(&mut p, KeyCode::Left);
+        }
+        press(&mut p, KeyCode::Char('i'));
+        assert_eq!(p.text(), "alice@x.test");
+        press(&mut p, KeyCode::End);
+        press(&mut p, KeyCode::Backspace);
+        assert_eq!(p.text(), "alice@x.tes");
+        press(&mut p, KeyCode::Home);
+        press(&mut p, KeyCode::Delete);
+        assert_eq!(p.text(), "lice@x.tes");
+        assert_eq!(press(&mut p, KeyCode::Enter), PromptOutcome::Submit);
+        assert_eq!(press(&mut p, KeyCode::Esc), PromptOutcome::Cancel);
+    }
+
+    #[test]
+    fn control_characters_are_not_typed() {
+        let mut p = Prompt::new(PromptKind::Add);
+        assert_eq!(
+            press(&mut p, KeyCode::Char('\u{1b}')),
+            PromptOutcome::Ignored
+        );
+        assert_eq!(p.text(), "");
+    }
+
+    #[test]
+    fn ctrl_w_deletes_a_word() {
+        let mut p = Prompt::with_text(PromptKind::Open, "dir/a b");
+        p.key(&KeyEvent::new(KeyCode::Char('w'), KeyModifiers::CONTROL));
+        assert_eq!(p.text(), "dir/a ");
+    }
+}

@@ -1,0 +1,293 @@
+//! The list's rows, kept compact (one [`Row`] per address, well under 300 bytes with its heap),
+//! and the view over them: which rows pass the filter, in which order.
+
+use crate::engine::event::{JobId, Stage};
+use crate::engine::verdict::{Reason, Report, Verdict};
+
+/// Where a row's check is, in one byte.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// Waiting for a free worker (or paused).
+    Queued,
+    /// Looking up MX.
+    Resolving,
+    /// Connecting to an MX host.
+    Connecting,
+    /// Waiting for the greeting.
+    Greeting,
+    /// EHLO/HELO.
+    Ehlo,
+    /// STARTTLS.
+    StartTls,
+    /// MAIL FROM.
+    MailFrom,
+    /// RCPT TO.
+    RcptTo,
+    /// Catch-all probe.
+    Probe,
+    /// QUIT.
+    Quit,
+    /// Finished.
+    Done,
+}
+
+impl Progress {
+    /// The progress a stage event means.
+    pub fn from_stage(stage: &Stage) -> Progress {
+        match stage {
+            Stage::Resolving => Progress::Resolving,
+            Stage::Connecting(_) => Progress::Connecting,
+            Stage::Greeting => Progress::Greeting,
+            Stage::Ehlo => Progress::Ehlo,
+            Stage::StartTls => Progress::StartTls,
+            Stage::MailFrom => Progress::MailFrom,
+            Stage::RcptTo => Progress::RcptTo,
+            Stage::CatchAllProbe => Progress::Probe,
+            Stage::Quit => Progress::Quit,
+        }
+    }
+
+    /// A word for the list.
+    pub fn label(self) -> &'static str {
+        match self {
+            Progress::Queued => "queued",
+            Progress::Resolving => "resolving",
+            Progress::Connecting => "connecting",
+            Progress::Greeting => "greeting",
+            Progress::Ehlo => "EHLO",
+            Progress::StartTls => "STARTTLS",
+            Progress::MailFrom => "MAIL",
+            Progress::RcptTo => "RCPT",
+            Progress::Probe => "catch-all probe",
+            Progress::Quit => "QUIT",
+            Progress::Done => "done",
+        }
+    }
+
+    /// Whether the check is under way (an SMTP session may be open).
+    pub fn is_active(self) -> bool {
+        !matches!(self, Progress::Queued | Progress::Done)
+    }
+}
+
+/// One address in the list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    /// The address as loaded.
+    pub address: Box<str>,
+    /// The job checking it now (or last).
+    pub job: Option<JobId>,
+    /// Where the check is.
+    pub progress: Progress,
+    /// The verdict, once finished.
+    pub verdict: Option<Verdict>,
+    /// The reason, once finished.
+    pub reason: Option<Reason>,
+    /// The MX host that answered (or was tried last).
+    pub mx_host: Option<Box<str>>,
+    /// Duration of the check in milliseconds.
+    pub duration_ms: u32,
+    /// How many times the address appeared in the loaded list.
+    pub count: u32,
+}
+
+impl Row {
+    /// A new, queued row.
+    pub fn new(address: impl Into<Box<str>>, count: u32) -> Row {
+        Row {
+            address: address.into(),
+            job: None,
+            progress: Progress::Queued,
+            verdict: None,
+            reason: None,
+            mx_host: None,
+            duration_ms: 0,
+            count,
+        }
+    }
+
+    /// Takes the summary of a finished report.
+    pub fn finish(&mut self, report: &Report) {
+        self.progress = Progress::Done;
+        self.verdict = Some(report.verdict);
+        self.reason = Some(report.reason);
+        self.mx_host = report
+            .smtp
+            .as_ref()
+            .map(|s| s.host.clone().into_boxed_str())
+            .or_else(|| report.mx.first().map(|m| m.host.clone().into_boxed_str()));
+        self.duration_ms = u32::try_from(report.duration_ms).unwrap_or(u32::MAX);
+    }
+
+    /// The domain part (after the last '@'), lowercase comparison is the caller's.
+    pub fn domain(&self) -> &str {
+        self.address.rsplit_once('@').map(|(_, d)| d).unwrap_or("")
+    }
+}
+
+/// Which rows are shown.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Filter {
+    /// Every row.
+    #[default]
+    All,
+    /// Rows with this verdict.
+    Verdict(Verdict),
+    /// Rows not finished yet.
+    Pending,
+}
+
+impl Filter {
+    /// The cycle order of `f`.
+    pub const CYCLE: [Filter; 6] = [
+        Filter::All,
+        Filter::Verdict(Verdict::Deliverable),
+        Filter::Verdict(Verdict::Risky),
+        Filter::Verdict(Verdict::Unknown),
+        Filter::Verdict(Verdict::Undeliverable),
+        Filter::Pending,
+    ];
+
+    /// Whether `row` passes.
+    pub fn accepts(self, row: &Row) -> bool {
+        match self {
+            Filter::All => true,
+            Filter::Verdict(v) => row.verdict == Some(v),
+            Filter::Pending => row.verdict.is_none(),
+        }
+    }
+
+    /// The filter after this one.
+    pub fn next(self) -> Filter {
+        let i = Self::CYCLE.iter().position(|f| *f == self).unwrap_or(0);
+        Self::CYCLE[(i + 1) % Self::CYCLE.len()]
+    }
+
+    /// A word for the status bar.
+    pub fn label(self) -> &'static str {
+        match self {
+            Filter::All => "all",
+            Filter::Verdict(v) => v.as_str(),
+            Filter::Pending => "pending",
+        }
+    }
+}
+
+/// The list order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// As loaded.
+    #[default]
+    Input,
+    /// Worst verdict first, pending last.
+    Verdict,
+    /// By domain, then address.
+    Domain,
+}
+
+impl Sort {
+    /// The order after this one.
+    pub fn next(self) -> Sort {
+        match self {
+            Sort::Input => Sort::Verdict,
+            Sort::Verdict => Sort::Domain,
+            Sort::Domain => Sort::Input,
+        }
+    }
+
+    /// A word for the status bar.
+    pub fn label(self) -> &'static str {
+        match self {
+            Sort::Input => "input order",
+            Sort::Verdict => "verdict",
+            Sort::Domain => "domain",
+        }
+    }
+}
+
+/// Builds the view: indices of the rows that pass `filter`, ordered by `sort`.
+pub fn build_view(rows: &[Row], filter: Filter, sort: Sort) -> Vec<u32> {
+    let mut view: Vec<u32> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| filter.accepts(r))
+        .map(|(i, _)| i as u32)
+        .collect();
+    match sort {
+        Sort::Input => {}
+        Sort::Verdict => view.sort_by_key(|&i| {
+            let rank = rows[i as usize].verdict.map(|v| 3 - v as u8).unwrap_or(4);
+            (rank, i)
+        }),
+        Sort::Domain => view.sort_by(|&a, &b| {
+            let (ra, rb) = (&rows[a as usize], &rows[b as usize]);
+            ra.domain()
+                .cmp(rb.domain())
+                .then_with(|| ra.address.cmp(&rb.address))
+        }),
+    }
+    view
+}
+
+/// Keeps `selected` inside a window of `height` rows starting at `offset`; returns the new offset.
+pub fn scroll_to_show(selected: usize, offset: usize, height: usize) -> usize {
+    let height = height.max(1);
+    if selected < offset {
+        selected
+    } else if selected >= offset + height {
+        selected + 1 - height
+    } else {
+        offset
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(address: &str, verdict: Option<Verdict>) -> Row {
+        let mut r = Row::new(address, 1);
+        r.verdict = verdict;
+        r
+    }
+
+    #[test]
+    fn filters_and_sorts_build_the_view() {
+        let rows = vec![
+            row("a@z.test", Some(Verdict::Deliverable)),
+            row("b@y.test", Some(Verdict::Undeliverable)),
+            row("c@x.test", None),
+            row("d@y.test", Some(Verdict::Risky)),
+        ];
+        assert_eq!(build_view(&rows, Filter::All, Sort::Input), [0, 1, 2, 3]);
+        assert_eq!(
+            build_view(&rows, Filter::Verdict(Verdict::Risky), Sort::Input),
+            [3]
+        );
+        assert_eq!(build_view(&rows, Filter::Pending, Sort::Input), [2]);
+        assert_eq!(build_view(&rows, Filter::All, Sort::Verdict), [1, 3, 0, 2]);
+        assert_eq!(build_view(&rows, Filter::All, Sort::Domain), [2, 1, 3, 0]);
+    }
+
+    #[test]
+    fn the_window_follows_the_selection() {
+        assert_eq!(scroll_to_show(0, 0, 10), 0);
+        assert_eq!(scroll_to_show(9, 0, 10), 0);
+        assert_eq!(scroll_to_show(10, 0, 10), 1);
+        assert_eq!(scroll_to_show(3, 5, 10), 3);
+        assert_eq!(scroll_to_show(999_999, 0, 40), 999_960);
+        assert_eq!(scroll_to_show(5, 2, 0), 5);
+    }
+
+    #[test]
+    fn filters_cycle_through_every_verdict_and_back() {
+        let mut f = Filter::All;
+        let mut seen = vec![f];
+        for _ in 0..5 {
+            f = f.next();
+            seen.push(f);
+        }
+        assert_eq!(seen, Filter::CYCLE);
+        assert_eq!(f.next(), Filter::All);
+    }
+}

@@ -1,0 +1,209 @@
+//! Everything known about the selected address.
+//!
+//! ```text
+//! ┌ alice@lab.test ─────────────────────────────────────────┐
+//! │ verdict   deliverable (ok)  mailbox accepted: 250 2.1.5 │
+//! │ flags     role_account                                  │
+//! │ syntax    alice@lab.test                                │
+//! │ MX        10 mx1.lab.test  ← answered                   │
+//! │ SMTP      mx1.lab.test[127.0.0.11]:25                   │
+//! │ TLS       TLSv1.3 TLS13_AES_256_GCM_SHA384 ...          │
+//! └─────────────────────────────────────────────────────────┘
+//! ```
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::pane_block;
+use crate::engine::verdict::Report;
+use crate::tui::app::{App, Pane};
+use crate::tui::rows::Row;
+use crate::tui::theme::Theme;
+
+/// Draws the detail pane.
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let Some(index) = app.selected_row() else {
+        frame.render_widget(
+            pane_block(" detail ", app.focus == Pane::Detail, theme),
+            area,
+        );
+        return;
+    };
+    let row = &app.rows[index];
+    let block = pane_block(
+        format!(" {} ", row.address),
+        app.focus == Pane::Detail,
+        theme,
+    );
+    let detail = app.selected_detail();
+    let lines = match detail.and_then(|d| d.report.as_deref()) {
+        Some(report) => report_lines(report, row, theme),
+        None => progress_lines(row, detail.and_then(|d| d.host.as_deref()), theme),
+    };
+    let paragraph = Paragraph::new(lines)
+        .block(block)
+        .wrap(Wrap { trim: false })
+        .scroll((app.detail_offset.min(u16::MAX as usize) as u16, 0));
+    frame.render_widget(paragraph, area);
+}
+
+fn field<'a>(name: &'a str, value: impl Into<String>, theme: &Theme) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{name:<10}"), theme.label),
+        Span::raw(value.into()),
+    ])
+}
+
+fn progress_lines<'a>(row: &'a Row, host: Option<&'a str>, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = vec![field("state", row.progress.label(), theme)];
+    if let Some(host) = host {
+        lines.push(field("host", host, theme));
+    }
+    if let (Some(v), Some(r)) = (row.verdict, row.reason) {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<10}", "verdict"), theme.label),
+            Span::styled(format!("{v} ({r})"), theme.verdict(v)),
+        ]));
+        lines.push(field(
+            "note",
+            "details no longer kept; press r to re-check",
+            theme,
+        ));
+    }
+    lines
+}
+
+fn report_lines<'a>(report: &'a Report, row: &'a Row, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled(format!("{:<10}", "verdict"), theme.label),
+            Span::styled(
+                format!("{} ({})", report.verdict, report.reason),
+                theme.verdict(report.verdict),
+            ),
+        ]),
+        field("why", report.detail.clone(), theme),
+    ];
+    let f = &report.flags;
+    let flags: Vec<&str> = [
+        (f.disposable, "disposable"),
+        (f.role_account, "role_account"),
+        (f.free_provider, "free_provider"),
+        (f.accept_all, "accept_all"),
+    ]
+    .into_iter()
+    .filter_map(|(on, name)| on.then_some(name))
+    .collect();
+    lines.push(field(
+        "flags",
+        if flags.is_empty() {
+            "-".to_string()
+        } else {
+            flags.join(", ")
+        },
+        theme,
+    ));
+    if let Some(normalized) = &report.normalized {
+        lines.push(field("syntax", normalized.clone(), theme));
+    }
+    if let Some(s) = &report.suggestion {
+        lines.push(field("typo?", format!("did you mean {s}?"), theme));
+    }
+    if row.count > 1 {
+        lines.push(field(
+            "count",
+            format!("{} times in the list", row.count),
+            theme,
+        ));
+    }
+    let answered = report.smtp.as_ref().map(|s| s.host.as_str());
+    for (i, mx) in report.mx.iter().enumerate() {
+        let mark = if Some(mx.host.as_str()) == answered
+            && report.smtp.as_ref().is_some_and(|s| s.code.is_some())
+        {
+            "  ← answered"
+        } else {
+            ""
+        };
+        let implicit = if mx.implicit {
+            " (implicit: A/AAAA)"
+        } else {
+            ""
+        };
+        lines.push(field(
+            if i == 0 { "MX" } else { "" },
+            format!("{} {}{implicit}{mark}", mx.preference, mx.host),
+            theme,
+        ));
+    }
+    if let Some(smtp) = &report.smtp {
+        lines.push(field(
+            "SMTP",
+            format!("{}[{}]:{}", smtp.host, smtp.ip, smtp.port),
+            theme,
+        ));
+        if let Some(code) = smtp.code {
+            let enhanced = smtp
+                .enhanced_code
+                .map(|e| format!(" {e}"))
+                .unwrap_or_default();
+            lines.push(field(
+                "reply",
+                format!("{code}{enhanced} {}", smtp.message.as_deref().unwrap_or("")),
+                theme,
+            ));
+        }
+        if !smtp.extensions.is_empty() {
+            lines.push(field("EHLO", smtp.extensions.join(" · "), theme));
+        }
+        match &smtp.tls {
+            Some(tls) => {
+                lines.push(field(
+                    "TLS",
+                    format!("{} {}", tls.version, tls.cipher),
+                    theme,
+                ));
+                if let Some(subject) = &tls.subject {
+                    lines.push(field("cert", subject.clone(), theme));
+                }
+                let validity = match (&tls.verified, &tls.verify_error) {
+                    (true, _) => "valid for the host".to_string(),
+                    (false, Some(e)) => format!("not valid: {e}"),
+                    (false, None) => "not checked".to_string(),
+                };
+                lines.push(field("", validity, theme));
+            }
+            None => lines.push(field("TLS", "none", theme)),
+        }
+    }
+    let catch_all = match report.catch_all {
+        Some(true) => "yes: the domain accepts any address",
+        Some(false) => "no: a random address was refused",
+        None => "not tested",
+    };
+    lines.push(field("catch-all", catch_all, theme));
+    let s = &report.stages;
+    lines.push(field(
+        "time",
+        format!(
+            "{} ms (DNS {} · connect {} · SMTP {})",
+            report.duration_ms, s.dns_ms, s.connect_ms, s.smtp_ms
+        ),
+        theme,
+    ));
+    for (i, attempt) in report.attempts.iter().enumerate() {
+        let ip = attempt
+            .ip
+            .as_deref()
+            .map(|ip| format!("[{ip}]"))
+            .unwrap_or_default();
+        lines.push(field(
+            if i == 0 { "attempts" } else { "" },
+            format!("{}{ip}: {}", attempt.host, attempt.outcome),
+            theme,
+        ));
+    }
+    lines
+}

@@ -1,0 +1,161 @@
+//! Drawing: one render function per region, each only reading `&App`.
+//!
+//! ```text
+//! ┌ banner (only when there is one) ───────────────────────────┐
+//! ┌ list ───────────────────┐┌ detail ─────────────────────────┐
+//! │ ✔ alice@lab.test  deliv ││ verdict, reason, flags, MX ...  │
+//! │ ✘ nobody@lab.test undel │└─────────────────────────────────┘
+//! │                         │┌ transcript ─────────────────────┐
+//! │                         ││ 0.012s <- 220 mx1.lab.test ...  │
+//! └─────────────────────────┘└─────────────────────────────────┘
+//!  status: counts, progress gauge, rate, ETA, sessions, paused
+//!  footer: key hints, or the input line
+//! ```
+//! Under 100 columns the list sits above one right-hand pane (the transcript, or the detail
+//! when it has the focus).
+
+pub mod detail;
+pub mod help;
+pub mod list;
+pub mod status;
+pub mod transcript;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use super::app::{App, Mode, Pane};
+use super::theme::Theme;
+
+/// The rectangles of one frame; the loop reads the list and transcript heights from it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Areas {
+    /// Banner line, if shown.
+    pub banner: Option<Rect>,
+    /// The list pane.
+    pub list: Rect,
+    /// The detail pane (zero-sized when hidden).
+    pub detail: Rect,
+    /// The transcript pane (zero-sized when hidden).
+    pub transcript: Rect,
+    /// The status bar.
+    pub status: Rect,
+    /// The footer.
+    pub footer: Rect,
+}
+
+/// Splits the screen for `app`.
+pub fn layout(area: Rect, app: &App) -> Areas {
+    let banner_height = u16::from(app.banner.is_some());
+    let [banner, main, status, footer] = Layout::vertical([
+        Constraint::Length(banner_height),
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let mut areas = Areas {
+        banner: (banner_height > 0).then_some(banner),
+        status,
+        footer,
+        ..Areas::default()
+    };
+    if area.width >= 100 {
+        let [list, right] =
+            Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
+                .areas(main);
+        let [detail, transcript] =
+            Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(right);
+        areas.list = list;
+        areas.detail = detail;
+        areas.transcript = transcript;
+    } else {
+        let [list, lower] =
+            Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(main);
+        areas.list = list;
+        if app.focus == Pane::Detail {
+            areas.detail = lower;
+        } else {
+            areas.transcript = lower;
+        }
+    }
+    areas
+}
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
+    let areas = layout(frame.area(), app);
+    if let (Some(area), Some(banner)) = (areas.banner, &app.banner) {
+        let style = if banner.error {
+            theme.error
+        } else {
+            theme.info
+        };
+        frame.render_widget(
+            Paragraph::new(format!(" {}", banner.text)).style(style),
+            area,
+        );
+    }
+    list::render(frame, areas.list, app, theme);
+    if areas.detail.area() > 0 {
+        detail::render(frame, areas.detail, app, theme);
+    }
+    if areas.transcript.area() > 0 {
+        transcript::render(frame, areas.transcript, app, theme);
+    }
+    status::render(frame, areas.status, app, theme);
+    footer(frame, areas.footer, app, theme);
+    match &app.mode {
+        Mode::Help => help::render(frame, frame.area(), app, theme),
+        Mode::ConfirmQuit => help::confirm_quit(frame, frame.area(), app, theme),
+        _ => {}
+    }
+}
+
+/// A pane's block, highlighted when focused.
+pub fn pane_block<'a>(title: impl Into<Line<'a>>, focused: bool, theme: &Theme) -> Block<'a> {
+    Block::bordered().title(title).border_style(if focused {
+        theme.focus_border
+    } else {
+        theme.border
+    })
+}
+
+fn footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let line = match &app.mode {
+        Mode::Prompt(prompt) => {
+            let text = prompt.text();
+            let failed = prompt.kind == super::prompt::PromptKind::Search && app.search_failed;
+            let mut spans = vec![
+                Span::styled(prompt.kind.label(), theme.label),
+                Span::raw(text),
+            ];
+            if failed {
+                spans.push(Span::styled("  (no match)", theme.error));
+            }
+            let cursor_x = area.x + (prompt.kind.label().chars().count() + prompt.cursor()) as u16;
+            frame.set_cursor_position((cursor_x.min(area.right().saturating_sub(1)), area.y));
+            Line::from(spans)
+        }
+        _ => {
+            let mut spans = Vec::new();
+            let mut width = 0;
+            for (key, what) in app.keymap.footer() {
+                let hint = [
+                    Span::styled(format!(" {key}"), theme.accent),
+                    Span::styled(format!(" {what} "), theme.dim),
+                ];
+                let hint_width: usize = hint.iter().map(Span::width).sum();
+                if width + hint_width > area.width as usize {
+                    break;
+                }
+                width += hint_width;
+                spans.extend(hint);
+            }
+            Line::from(spans)
+        }
+    };
+    frame.render_widget(Paragraph::new(line).style(Style::new()), area);
+}

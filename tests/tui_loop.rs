@@ -1,0 +1,104 @@
+//! The real event loop, driven by scripted keys against the lab engine, on a TestBackend.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use futures::StreamExt;
+use mxknock::config::Config;
+use mxknock::engine::Engine;
+use mxknock::engine::verdict::Verdict;
+use mxknock::lab::{Lab, LabOptions};
+use mxknock::tui::app::App;
+use mxknock::tui::keymap::Keymap;
+use mxknock::tui::theme::Theme;
+use mxknock::tui::{carry_out, run_loop};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use tokio::sync::mpsc;
+
+fn key(c: char) -> std::io::Result<Event> {
+    Ok(Event::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::NONE,
+    )))
+}
+
+fn special(code: KeyCode) -> std::io::Result<Event> {
+    Ok(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+#[tokio::test]
+async fn scripted_keys_add_filter_and_quit_against_the_lab() {
+    let lab = Lab::start(LabOptions::fast()).await.unwrap();
+    let mut config = Config::default();
+    config.smtp.helo = Some("verifier.lab.test".into());
+    let (engine, events) =
+        Engine::start(Arc::new(config), lab.net(Duration::from_secs(2)).unwrap());
+    let mut app = App::new(Keymap::default());
+    let initial = app.add_addresses(
+        ["alice@lab.test", "nobody@lab.test", "alice@greylist.test"].map(|a| (a.to_string(), 1)),
+    );
+    carry_out(&mut app, &engine, initial);
+
+    let (keys, input) = mpsc::unbounded_channel();
+    let script = tokio::spawn(async move {
+        let send = |e| keys.send(e).unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        send(key('a'));
+        for c in "carol@lab.test".chars() {
+            send(key(c));
+        }
+        send(special(KeyCode::Enter));
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        send(key('4')); // undeliverable only
+        send(key('g'));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        send(key('q'));
+        keys
+    });
+    let input = tokio_stream_from(input);
+    let mut terminal = Terminal::new(TestBackend::new(110, 24)).unwrap();
+    tokio::time::timeout(
+        Duration::from_secs(20),
+        run_loop(
+            &mut terminal,
+            &mut app,
+            &engine,
+            events,
+            input,
+            &Theme::mono(),
+        ),
+    )
+    .await
+    .expect("the loop ends on q")
+    .unwrap();
+    let _keys = script.await.unwrap();
+
+    assert!(app.quit);
+    assert_eq!(app.rows.len(), 4, "the added address is in the list");
+    assert_eq!(app.done, 4);
+    assert_eq!(app.counts[Verdict::Deliverable as usize], 1);
+    assert_eq!(app.counts[Verdict::Undeliverable as usize], 1);
+    assert_eq!(app.counts[Verdict::Risky as usize], 1);
+    assert_eq!(app.counts[Verdict::Unknown as usize], 1);
+    let frame = terminal.backend().to_string();
+    assert!(
+        frame.contains("1 of 4 addresses · filter undeliverable"),
+        "{frame}"
+    );
+    assert!(frame.contains("nobody@lab.test"), "{frame}");
+    assert!(!frame.contains("carol@lab.test  "), "filtered out: {frame}");
+    assert!(
+        frame.contains("550 5.1.1"),
+        "the transcript of the selected row: {frame}"
+    );
+    assert!(!lab.log.saw_verb("DATA"));
+}
+
+/// An unbounded receiver as a Stream, without pulling in tokio-stream.
+fn tokio_stream_from(
+    mut rx: mpsc::UnboundedReceiver<std::io::Result<Event>>,
+) -> impl futures::Stream<Item = std::io::Result<Event>> + Unpin {
+    Box::pin(futures::stream::poll_fn(move |cx| rx.poll_recv(cx))).boxed()
+}

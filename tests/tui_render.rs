@@ -1,0 +1,252 @@
+//! Frames of the TUI rendered to a `TestBackend` from hand-built `App`s, as insta snapshots.
+
+use std::time::{Duration, Instant};
+
+use mxknock::engine::event::{EngineEvent, EventKind, JobId, Stage};
+use mxknock::engine::smtp::reply::EnhancedCode;
+use mxknock::engine::transcript::{Direction, TranscriptLine};
+use mxknock::engine::verdict::{MxRecord, Reason, Report, SmtpFacts};
+use mxknock::tui::action::Action;
+use mxknock::tui::app::{App, Effect, Mode};
+use mxknock::tui::keymap::Keymap;
+use mxknock::tui::prompt::{Prompt, PromptKind};
+use mxknock::tui::theme::Theme;
+use mxknock::tui::view;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn render(app: &mut App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    let areas = view::layout(ratatui::layout::Rect::new(0, 0, width, height), app);
+    app.list_height = areas.list.height.saturating_sub(3) as usize;
+    app.transcript_height = areas.transcript.height.saturating_sub(2) as usize;
+    app.refresh_view();
+    terminal
+        .draw(|frame| view::draw(frame, app, &Theme::mono()))
+        .unwrap();
+    terminal.backend().to_string()
+}
+
+const DEMO: &[&str] = &[
+    "alice@lab.test",
+    "nobody@lab.test",
+    "carol@lab.test",
+    "anyone@catchall.test",
+    "alice@greylist.test",
+    "alice@blocked.test",
+    "alice@nullmx.test",
+    "alice@slow.test",
+    "bob@lab.test",
+];
+
+fn report(
+    address: &str,
+    reason: Reason,
+    code: u16,
+    enhanced: (u8, u16, u16),
+    message: &str,
+) -> Report {
+    let domain = address.rsplit_once('@').unwrap().1;
+    let host = format!("mx.{domain}");
+    let mut report = Report::new(address, reason, format!("{code} {message}"));
+    report.normalized = Some(address.into());
+    report.mx = vec![MxRecord {
+        host: host.clone(),
+        preference: 10,
+        implicit: false,
+    }];
+    report.smtp = Some(SmtpFacts {
+        host,
+        ip: "127.0.0.11".into(),
+        port: 25,
+        code: Some(code),
+        enhanced_code: Some(EnhancedCode {
+            class: enhanced.0,
+            subject: enhanced.1,
+            detail: enhanced.2,
+        }),
+        message: Some(message.into()),
+        tls: None,
+        extensions: vec!["PIPELINING".into(), "STARTTLS".into()],
+    });
+    report.duration_ms = 320;
+    report
+}
+
+fn line(at_ms: u64, direction: Direction, text: &str, response_ms: Option<u64>) -> EventKind {
+    EventKind::Line(TranscriptLine {
+        at: Duration::from_millis(at_ms),
+        direction,
+        tls: false,
+        text: text.into(),
+        response_time: response_ms.map(Duration::from_millis),
+    })
+}
+
+/// The demo list part-way: six finished, one mid-session with a streaming transcript.
+fn demo_mid_run() -> App {
+    let mut app = App::new(Keymap::default());
+    let effects = app.add_addresses(DEMO.iter().map(|a| (a.to_string(), 1)));
+    for (i, effect) in effects.into_iter().enumerate() {
+        let Effect::Check { row, .. } = effect else {
+            unreachable!()
+        };
+        app.bind_job(row, JobId(i as u64));
+    }
+    let start = Instant::now();
+    app.started = Some(start);
+    app.now = start + Duration::from_secs(2);
+    let finished = [
+        report("alice@lab.test", Reason::Ok, 250, (2, 1, 5), "Ok"),
+        report(
+            "nobody@lab.test",
+            Reason::NoSuchUser,
+            550,
+            (5, 1, 1),
+            "User unknown",
+        ),
+        report(
+            "carol@lab.test",
+            Reason::MailboxFull,
+            552,
+            (5, 2, 2),
+            "Mailbox full",
+        ),
+        report(
+            "anyone@catchall.test",
+            Reason::AcceptAll,
+            250,
+            (2, 1, 5),
+            "Ok",
+        ),
+        report(
+            "alice@greylist.test",
+            Reason::Greylisted,
+            450,
+            (4, 7, 1),
+            "Greylisted",
+        ),
+        report(
+            "alice@blocked.test",
+            Reason::Blocked,
+            554,
+            (5, 7, 1),
+            "blocked using zen.spamhaus.org",
+        ),
+    ];
+    for (job, report) in finished.into_iter().enumerate() {
+        app.apply(EngineEvent {
+            job: JobId(job as u64),
+            kind: EventKind::Finished(Box::new(report)),
+        });
+    }
+    let null = Report::new(
+        "alice@nullmx.test",
+        Reason::NullMx,
+        "nullmx.test publishes a null MX",
+    );
+    app.apply(EngineEvent {
+        job: JobId(6),
+        kind: EventKind::Finished(Box::new(null)),
+    });
+    let live = JobId(7);
+    let events = [
+        EventKind::Stage(Stage::Connecting("mx.slow.test".into())),
+        line(1, Direction::Info, "resolving MX for slow.test", None),
+        line(3, Direction::Info, "MX 10 mx.slow.test", None),
+        line(
+            4,
+            Direction::Info,
+            "connecting to mx.slow.test[127.0.0.17]:25",
+            None,
+        ),
+        line(
+            405,
+            Direction::Received,
+            "220 mx.slow.test ESMTP mxknock-lab",
+            Some(401),
+        ),
+        line(405, Direction::Sent, "EHLO verifier.lab.test", None),
+        line(806, Direction::Received, "250-mx.slow.test", Some(401)),
+        line(806, Direction::Received, "250 PIPELINING", None),
+        line(806, Direction::Sent, "MAIL FROM:<>", None),
+        line(1207, Direction::Received, "250 2.1.0 Ok", Some(401)),
+        line(1207, Direction::Sent, "RCPT TO:<alice@slow.test>", None),
+        EventKind::Stage(Stage::RcptTo),
+    ];
+    for kind in events {
+        app.apply(EngineEvent { job: live, kind });
+    }
+    app.selected = 7;
+    app
+}
+
+#[test]
+fn empty() {
+    let mut app = App::new(Keymap::default());
+    insta::assert_snapshot!(render(&mut app, 100, 20));
+}
+
+#[test]
+fn demo_list_mid_run_with_streaming_transcript() {
+    let mut app = demo_mid_run();
+    insta::assert_snapshot!(render(&mut app, 120, 30));
+}
+
+#[test]
+fn filter_applied() {
+    let mut app = demo_mid_run();
+    app.update(Action::FilterUnknown);
+    insta::assert_snapshot!(render(&mut app, 120, 24));
+}
+
+#[test]
+fn search() {
+    let mut app = demo_mid_run();
+    app.update(Action::Top);
+    app.mode = Mode::Prompt(Prompt::with_text(PromptKind::Search, "catch"));
+    app.prompt_changed();
+    let frame = render(&mut app, 120, 24);
+    assert_eq!(app.selected_row(), Some(3));
+    insta::assert_snapshot!(frame);
+}
+
+#[test]
+fn help() {
+    let mut app = demo_mid_run();
+    app.update(Action::Help);
+    insta::assert_snapshot!(render(&mut app, 100, 42));
+}
+
+#[test]
+fn small_terminal_60x15() {
+    let mut app = demo_mid_run();
+    insta::assert_snapshot!(render(&mut app, 60, 15));
+}
+
+#[test]
+fn error_banner() {
+    let mut app = demo_mid_run();
+    app.error("cannot read missing.csv: No such file or directory (os error 2)");
+    insta::assert_snapshot!(render(&mut app, 100, 20));
+}
+
+#[test]
+fn detail_of_a_finished_address() {
+    let mut app = demo_mid_run();
+    app.selected = 5;
+    insta::assert_snapshot!(render(&mut app, 120, 30));
+}
+
+#[test]
+fn escape_sequences_in_server_text_are_shown_escaped() {
+    let mut app = demo_mid_run();
+    let sanitized = mxknock::engine::smtp::reply::sanitize(b"220 \x1b[2J\x1b]0;pwned\x07 hi");
+    app.apply(EngineEvent {
+        job: JobId(7),
+        kind: line(1300, Direction::Received, &sanitized, Some(1)),
+    });
+    let frame = render(&mut app, 120, 30);
+    assert!(frame.contains("\\x1b[2J"), "{frame}");
+    assert!(!frame.contains('\x1b'));
+}

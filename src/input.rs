@@ -81,10 +81,12 @@ pub fn parse_text(text: &str) -> LoadedList {
 /// Parses CSV with a header row; picks the address column by name, else the first column.
 pub fn parse_csv(text: &str) -> LoadedList {
     let mut list = Collector::default();
+    // The csv crate reports the line of a record that follows a CRLF one line short.
+    let text = strip_bom(text).replace("\r\n", "\n");
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
-        .from_reader(strip_bom(text).as_bytes());
+        .from_reader(text.as_bytes());
     let column = reader
         .headers()
         .ok()

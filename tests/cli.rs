@@ -227,3 +227,24 @@ fn results_come_in_input_order() {
         ["alice@slow.test", "bob@lab.test", "nobody@lab.test"]
     );
 }
+
+#[test]
+fn the_tui_refuses_a_non_terminal_and_points_to_check() {
+    let (code, stdout, stderr) = run(&["--demo"], &[]);
+    assert_eq!(code, 2);
+    assert!(stdout.is_empty(), "nothing drawn: {stdout:?}");
+    assert!(
+        stderr.contains("not a terminal") && stderr.contains("mxknock check"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_bad_key_binding_in_the_config_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keys.toml");
+    std::fs::write(&path, "[keys]\n\"x\" = \"explode\"\n").unwrap();
+    let (code, _, stderr) = run(&["--demo", "--config", path.to_str().unwrap()], &[]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("explode"), "{stderr}");
+}

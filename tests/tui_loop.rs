@@ -41,12 +41,26 @@ async fn scripted_keys_add_filter_and_quit_against_the_lab() {
     );
     carry_out(&mut app, &engine, initial);
 
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("list.csv");
+    std::fs::write(
+        &list,
+        "\u{feff}Name,Email\r\nDave,dave@lab.test\r\nBad,\r\nAgain,DAVE@lab.test\r\n",
+    )
+    .unwrap();
+    let list_path = list.to_str().unwrap().to_string();
     let (keys, input) = mpsc::unbounded_channel();
     let script = tokio::spawn(async move {
         let send = |e| keys.send(e).unwrap();
         tokio::time::sleep(Duration::from_millis(300)).await;
         send(key('a'));
         for c in "carol@lab.test".chars() {
+            send(key(c));
+        }
+        send(special(KeyCode::Enter));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        send(key('o'));
+        for c in list_path.chars() {
             send(key(c));
         }
         send(special(KeyCode::Enter));
@@ -76,15 +90,26 @@ async fn scripted_keys_add_filter_and_quit_against_the_lab() {
     let _keys = script.await.unwrap();
 
     assert!(app.quit);
-    assert_eq!(app.rows.len(), 4, "the added address is in the list");
-    assert_eq!(app.done, 4);
+    assert_eq!(
+        app.rows.len(),
+        5,
+        "the added address and the loaded one are in the list"
+    );
+    assert_eq!(app.rows[4].address.as_ref(), "dave@lab.test");
+    assert_eq!(app.rows[4].count, 2, "the duplicate collapsed");
+    let banner = app.banner.clone().expect("the load left a banner");
+    assert!(
+        banner.text.contains("line 3"),
+        "the bad row is named: {banner:?}"
+    );
+    assert_eq!(app.done, 5);
     assert_eq!(app.counts[Verdict::Deliverable as usize], 1);
-    assert_eq!(app.counts[Verdict::Undeliverable as usize], 1);
+    assert_eq!(app.counts[Verdict::Undeliverable as usize], 2);
     assert_eq!(app.counts[Verdict::Risky as usize], 1);
     assert_eq!(app.counts[Verdict::Unknown as usize], 1);
     let frame = terminal.backend().to_string();
     assert!(
-        frame.contains("1 of 4 addresses · filter undeliverable"),
+        frame.contains("2 of 5 addresses · filter undeliverable"),
         "{frame}"
     );
     assert!(frame.contains("nobody@lab.test"), "{frame}");

@@ -247,3 +247,22 @@ fn pause_is_an_effect() {
     assert_eq!(app.update(Action::TogglePause), [Effect::SetPaused(true)]);
     assert_eq!(app.update(Action::TogglePause), [Effect::SetPaused(false)]);
 }
+
+#[test]
+fn a_click_selects_the_row_under_the_mouse_and_the_wheel_scrolls() {
+    let mut app = app_with(100);
+    app.update(Action::PageDown);
+    app.focus = Pane::Transcript;
+    app.click_list(3);
+    assert_eq!(app.focus, Pane::List);
+    assert_eq!(app.selected, app.offset + 3);
+    app.click_list(500);
+    assert_eq!(
+        app.selected,
+        app.offset + 3,
+        "a click below the last row does nothing"
+    );
+    let before = app.selected;
+    app.wheel(true);
+    assert_eq!(app.selected, before + 3);
+}

@@ -180,55 +180,19 @@ impl Overrides {
     /// Reads `MXKNOCK_*` variables through `lookup` (so tests need not touch the process env).
     pub fn from_env(lookup: impl Fn(&str) -> Option<String>) -> Result<Overrides, ConfigError> {
         let text = |name: &'static str| lookup(name).filter(|v| !v.is_empty());
-        let parsed = |name: &'static str| -> Result<Option<f64>, ConfigError> {
-            text(name)
-                .map(|v| {
-                    v.parse::<f64>().map_err(|e| ConfigError::Env {
-                        name,
-                        value: v.clone(),
-                        message: e.to_string(),
-                    })
-                })
-                .transpose()
-        };
-        let integer = |name: &'static str| -> Result<Option<u64>, ConfigError> {
-            text(name)
-                .map(|v| {
-                    v.parse::<u64>().map_err(|e| ConfigError::Env {
-                        name,
-                        value: v.clone(),
-                        message: e.to_string(),
-                    })
-                })
-                .transpose()
-        };
-        let choice = |name: &'static str| -> Result<Option<String>, ConfigError> {
-            Ok(text(name).map(|v| v.to_ascii_lowercase()))
-        };
-        let starttls = match choice("MXKNOCK_STARTTLS")? {
-            None => None,
-            Some(v) => Some(parse_value::<StartTlsMode>("MXKNOCK_STARTTLS", &v)?),
-        };
-        let color = match choice("MXKNOCK_COLOR")? {
-            None => None,
-            Some(v) => Some(parse_value::<ColorMode>("MXKNOCK_COLOR", &v)?),
-        };
-        let port = integer("MXKNOCK_SMTP_PORT")?
-            .map(|p| {
-                u16::try_from(p).map_err(|e| ConfigError::Env {
-                    name: "MXKNOCK_SMTP_PORT",
-                    value: p.to_string(),
-                    message: e.to_string(),
-                })
-            })
+        let starttls = text("MXKNOCK_STARTTLS")
+            .map(|v| parse_value::<StartTlsMode>("MXKNOCK_STARTTLS", &v))
+            .transpose()?;
+        let color = text("MXKNOCK_COLOR")
+            .map(|v| parse_value::<ColorMode>("MXKNOCK_COLOR", &v))
             .transpose()?;
         Ok(Overrides {
             helo: text("MXKNOCK_HELO"),
             from: lookup("MXKNOCK_FROM"),
             dns: text("MXKNOCK_DNS").map(|v| v.split(',').map(|s| s.trim().to_string()).collect()),
-            port,
-            concurrency: integer("MXKNOCK_CONCURRENCY")?.map(|n| n as usize),
-            timeout: parsed("MXKNOCK_TIMEOUT")?,
+            port: env_number("MXKNOCK_SMTP_PORT", text("MXKNOCK_SMTP_PORT"))?,
+            concurrency: env_number("MXKNOCK_CONCURRENCY", text("MXKNOCK_CONCURRENCY"))?,
+            timeout: env_number("MXKNOCK_TIMEOUT", text("MXKNOCK_TIMEOUT"))?,
             starttls,
             catch_all_probe: None,
             color,
@@ -270,8 +234,25 @@ impl Overrides {
     }
 }
 
+/// Parses a number from an environment variable, naming it when it is not one.
+fn env_number<T>(name: &'static str, value: Option<String>) -> Result<Option<T>, ConfigError>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    value
+        .map(|v| {
+            v.trim().parse::<T>().map_err(|e| ConfigError::Env {
+                name,
+                message: e.to_string(),
+                value: v,
+            })
+        })
+        .transpose()
+}
+
 fn parse_value<T: clap::ValueEnum>(name: &'static str, value: &str) -> Result<T, ConfigError> {
-    T::from_str(value, true).map_err(|_| ConfigError::Env {
+    T::from_str(&value.to_ascii_lowercase(), true).map_err(|_| ConfigError::Env {
         name,
         value: value.to_string(),
         message: format!(

@@ -51,7 +51,7 @@ pub fn result_line(report: &Report, color: bool) -> String {
         }
         None => line.push_str(&format!("  {}", report.detail)),
     }
-    let flags = flag_names(report);
+    let flags = report.flags.names();
     if !flags.is_empty() {
         line.push_str(&format!("  flags: {}", flags.join(",")));
     }
@@ -59,20 +59,6 @@ pub fn result_line(report: &Report, color: bool) -> String {
         line.push_str(&format!("  did you mean {suggestion}?"));
     }
     line
-}
-
-/// The names of the flags that are set.
-pub fn flag_names(report: &Report) -> Vec<&'static str> {
-    let f = &report.flags;
-    [
-        (f.disposable, "disposable"),
-        (f.role_account, "role_account"),
-        (f.free_provider, "free_provider"),
-        (f.accept_all, "accept_all"),
-    ]
-    .into_iter()
-    .filter_map(|(set, name)| set.then_some(name))
-    .collect()
 }
 
 /// The report as one line of JSON.

@@ -148,7 +148,14 @@ async fn verify(address: Address, input: &str, ctx: &CheckContext, emit: &Emitte
             port: ctx.net.dialer.shown_port(ip),
             ..SmtpFacts::default()
         };
-        let outcome = try_host(&address, mx, ip, ctx, emit, &mut facts, &mut report).await;
+        let target = Target {
+            address: &address,
+            mx,
+            ip,
+            ctx,
+            emit,
+        };
+        let outcome = try_host(target, &mut facts, &mut report).await;
         match outcome {
             HostOutcome::Decided(decision) => {
                 report.attempts.push(Attempt {
@@ -272,20 +279,22 @@ fn refusal(reply: &Reply, at: &str) -> HostOutcome {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn try_host(
-    address: &Address,
-    mx: &MxRecord,
+/// One host attempt: what is checked, where, and with what.
+#[derive(Clone, Copy)]
+struct Target<'a> {
+    address: &'a Address,
+    mx: &'a MxRecord,
     ip: IpAddr,
-    ctx: &CheckContext,
-    emit: &Emitter,
-    facts: &mut SmtpFacts,
-    report: &mut Report,
-) -> HostOutcome {
+    ctx: &'a CheckContext,
+    emit: &'a Emitter,
+}
+
+async fn try_host(target: Target<'_>, facts: &mut SmtpFacts, report: &mut Report) -> HostOutcome {
+    let Target { ctx, emit, .. } = target;
     let smtp = &ctx.config.smtp;
     let mut use_tls = smtp.starttls != StartTlsMode::Never;
     loop {
-        let outcome = run_session(address, mx, ip, ctx, emit, facts, report, use_tls).await;
+        let outcome = run_session(target, facts, report, use_tls).await;
         match outcome {
             // Opportunistic TLS failed: reconnect once in plain text, as MTAs do.
             Err(TlsFallback(detail)) if smtp.starttls == StartTlsMode::Opportunistic && use_tls => {
@@ -303,17 +312,15 @@ async fn try_host(
 /// The TLS handshake failed; whether to retry in plain text is the caller's call.
 struct TlsFallback(String);
 
-#[allow(clippy::too_many_arguments)]
 async fn run_session(
-    address: &Address,
-    mx: &MxRecord,
-    ip: IpAddr,
-    ctx: &CheckContext,
-    emit: &Emitter,
+    target: Target<'_>,
     facts: &mut SmtpFacts,
     report: &mut Report,
     use_tls: bool,
 ) -> Result<HostOutcome, TlsFallback> {
+    let Target {
+        mx, ip, ctx, emit, ..
+    } = target;
     let smtp = &ctx.config.smtp;
     let timeouts = Timeouts {
         greeting: Config::secs(smtp.greeting_timeout),
@@ -357,21 +364,25 @@ async fn run_session(
         session.quit().await;
         return Ok(outcome);
     }
-    let outcome = converse(address, mx, ctx, emit, facts, session, use_tls).await;
+    let outcome = converse(target, facts, session, use_tls).await;
     report.stages.smtp_ms += smtp_started.elapsed().as_millis() as u64;
     outcome
 }
 
 /// EHLO, STARTTLS, MAIL, RCPT, probe, QUIT over an open session.
 async fn converse(
-    address: &Address,
-    mx: &MxRecord,
-    ctx: &CheckContext,
-    emit: &Emitter,
+    target: Target<'_>,
     facts: &mut SmtpFacts,
     mut session: Session,
     use_tls: bool,
 ) -> Result<HostOutcome, TlsFallback> {
+    let Target {
+        address,
+        mx,
+        ctx,
+        emit,
+        ..
+    } = target;
     let smtp = &ctx.config.smtp;
     emit.stage(Stage::Ehlo).await;
     let ehlo = match session.ehlo(&ctx.helo).await {

@@ -147,6 +147,21 @@ pub struct Flags {
     pub accept_all: bool,
 }
 
+impl Flags {
+    /// The names of the flags that are set, in a fixed order.
+    pub fn names(&self) -> Vec<&'static str> {
+        [
+            (self.disposable, "disposable"),
+            (self.role_account, "role_account"),
+            (self.free_provider, "free_provider"),
+            (self.accept_all, "accept_all"),
+        ]
+        .into_iter()
+        .filter_map(|(set, name)| set.then_some(name))
+        .collect()
+    }
+}
+
 /// One MX host of the domain, as DNS gave it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct MxRecord {

@@ -86,16 +86,7 @@ fn report_lines<'a>(report: &'a Report, row: &'a Row, theme: &Theme) -> Vec<Line
         ]),
         field("why", report.detail.clone(), theme),
     ];
-    let f = &report.flags;
-    let flags: Vec<&str> = [
-        (f.disposable, "disposable"),
-        (f.role_account, "role_account"),
-        (f.free_provider, "free_provider"),
-        (f.accept_all, "accept_all"),
-    ]
-    .into_iter()
-    .filter_map(|(on, name)| on.then_some(name))
-    .collect();
+    let flags = report.flags.names();
     lines.push(field(
         "flags",
         if flags.is_empty() {

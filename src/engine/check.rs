@@ -32,6 +32,8 @@ pub struct CheckContext {
     pub net: Net,
     /// The EHLO name (resolved once).
     pub helo: String,
+    /// Sessions and RCPTs counted.
+    pub stats: Arc<super::stats::Stats>,
 }
 
 /// The end of one host attempt.
@@ -336,7 +338,10 @@ async fn run_session(
         .connect(ip, Config::secs(smtp.connect_timeout))
         .await
     {
-        Ok(io) => io,
+        Ok(io) => {
+            ctx.stats.session_opened();
+            io
+        }
         Err(e) => {
             let reason = if e.kind() == std::io::ErrorKind::TimedOut {
                 Reason::Timeout
@@ -480,6 +485,7 @@ async fn converse(
     }
 
     emit.stage(Stage::RcptTo).await;
+    ctx.stats.rcpt_sent();
     let rcpt = match session.send(&Command::RcptTo(address.smtp_path())).await {
         Ok(reply) => reply,
         Err(e) => return Ok(session_failure(&e, "RCPT TO")),
@@ -489,6 +495,7 @@ async fn converse(
     if class == RcptClass::Exists && smtp.catch_all_probe {
         emit.stage(Stage::CatchAllProbe).await;
         let probe = format!("{}@{}", random_local_part(), address.domain());
+        ctx.stats.rcpt_sent();
         match session.send(&Command::RcptTo(probe)).await {
             Ok(reply) if reply.is_positive() => {
                 decision.catch_all = Some(true);

@@ -14,6 +14,7 @@ pub mod event;
 pub mod lists;
 pub mod net;
 pub mod smtp;
+pub mod stats;
 pub mod transcript;
 pub mod verdict;
 
@@ -40,7 +41,12 @@ impl Engine {
         let (tx, rx) = mpsc::channel(EVENT_BUFFER);
         let helo = config.helo_name();
         let permits = Arc::new(Semaphore::new(config.engine.concurrency.max(1)));
-        let ctx = Arc::new(CheckContext { config, net, helo });
+        let ctx = Arc::new(CheckContext {
+            config,
+            net,
+            helo,
+            stats: Arc::default(),
+        });
         let (paused, _) = watch::channel(false);
         let handle = EngineHandle {
             tx,
@@ -94,6 +100,16 @@ impl EngineHandle {
     /// Holds (true) or releases (false) jobs that have not started; running checks finish.
     pub fn set_paused(&self, paused: bool) {
         self.paused.send_replace(paused);
+    }
+
+    /// Sessions opened and RCPTs sent so far.
+    pub fn stats(&self) -> stats::StatsSnapshot {
+        self.ctx.stats.snapshot()
+    }
+
+    /// The live counters, to read after the handle is dropped (when the event stream has ended).
+    pub fn stats_source(&self) -> Arc<stats::Stats> {
+        self.ctx.stats.clone()
     }
 
     /// The configuration the engine runs with.

@@ -8,11 +8,15 @@
 
 pub mod check;
 pub mod classify;
+pub mod connect;
+pub mod context;
 pub mod dns;
 pub mod emit;
 pub mod event;
 pub mod lists;
 pub mod net;
+pub mod outcome;
+pub mod prepare;
 pub mod smtp;
 pub mod stats;
 pub mod transcript;
@@ -24,7 +28,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{Semaphore, mpsc, watch};
 
 use crate::config::Config;
-use check::{CheckContext, check_address};
+use check::check_address;
+use context::CheckContext;
 use emit::Emitter;
 pub use event::{EngineEvent, EventKind, JobId, Stage};
 use net::Net;
@@ -39,14 +44,8 @@ impl Engine {
     /// Starts an engine over `net` with `config`. Must be called inside a tokio runtime.
     pub fn start(config: Arc<Config>, net: Net) -> (EngineHandle, mpsc::Receiver<EngineEvent>) {
         let (tx, rx) = mpsc::channel(EVENT_BUFFER);
-        let helo = config.helo_name();
         let permits = Arc::new(Semaphore::new(config.engine.concurrency.max(1)));
-        let ctx = Arc::new(CheckContext {
-            config,
-            net,
-            helo,
-            stats: Arc::default(),
-        });
+        let ctx = Arc::new(CheckContext::new(config, net));
         let (paused, _) = watch::channel(false);
         let handle = EngineHandle {
             tx,

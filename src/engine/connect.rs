@@ -1,0 +1,347 @@
+//! Opens a session that is ready for RCPT: MX hosts in order, and on each host connect, greeting,
+//! EHLO (HELO fallback), STARTTLS (with a plain-text retry when opportunistic TLS fails), the
+//! SMTPUTF8 check and MAIL FROM. A refused or timed-out connection, a 4xx greeting or a session
+//! that breaks moves on to the next host; a refusal that is an answer (we are blocked, the server
+//! takes no mail, STARTTLS required) ends the search.
+
+use std::net::IpAddr;
+use std::time::Instant;
+
+use super::context::CheckContext;
+use super::dns::DnsFailure;
+use super::emit::Emitter;
+use super::event::Stage;
+use super::outcome::{Decision, Refusal, refusal, session_failure};
+use super::smtp::command::Command;
+use super::smtp::session::{Session, Timeouts};
+use super::verdict::{Attempt, MxRecord, Reason, SmtpFacts, StageTimes};
+use crate::config::{Config, StartTlsMode};
+
+/// A session after a positive reply to MAIL FROM.
+pub struct Ready {
+    /// The session, inside its first transaction.
+    pub session: Session,
+    /// Host, IP, port, extensions and TLS facts.
+    pub facts: SmtpFacts,
+}
+
+/// No host gave a ready session.
+pub struct Failure {
+    /// The answer: a decision (blocked, TLS required ...) or the last host's failure.
+    pub decision: Decision,
+    /// The facts of the last session tried, if any.
+    pub facts: Option<SmtpFacts>,
+}
+
+/// What to open a session for.
+#[derive(Clone, Copy)]
+pub struct Request<'a> {
+    /// The domain's mail hosts in order.
+    pub hosts: &'a [MxRecord],
+    /// Whether the transaction needs SMTPUTF8.
+    pub smtputf8: bool,
+}
+
+/// Where the time and the attempts go.
+pub struct Ledger<'a> {
+    /// Every host attempt, in order.
+    pub attempts: &'a mut Vec<Attempt>,
+    /// Time per stage.
+    pub stages: &'a mut StageTimes,
+}
+
+enum HostOutcome {
+    Ready(Ready),
+    Decided(Decision, SmtpFacts),
+    Next {
+        reason: Reason,
+        detail: String,
+        facts: SmtpFacts,
+    },
+    TlsFailed(String, SmtpFacts),
+}
+
+/// Tries the hosts in order until one is ready for RCPT or one gives an answer.
+pub async fn open_session(
+    request: Request<'_>,
+    ctx: &CheckContext,
+    emit: &Emitter,
+    ledger: &mut Ledger<'_>,
+) -> Result<Ready, Failure> {
+    let mut last = Failure {
+        decision: Decision::new(
+            Reason::ConnectionFailed,
+            "no MX host could be reached",
+            None,
+        ),
+        facts: None,
+    };
+    for mx in request.hosts.iter().take(ctx.config.smtp.max_mx_hosts) {
+        let dns_started = Instant::now();
+        let ip = match ctx.net.dns.host_ips(&mx.host).await {
+            Ok(ips) => ips[0],
+            Err(e) => {
+                emit.info(format!("cannot resolve {}: {e}", mx.host)).await;
+                ledger.attempts.push(Attempt {
+                    host: mx.host.clone(),
+                    ip: None,
+                    outcome: e.to_string(),
+                });
+                let reason = if e == DnsFailure::Timeout {
+                    Reason::Timeout
+                } else {
+                    Reason::ConnectionFailed
+                };
+                last.decision = Decision::new(reason, format!("{}: {e}", mx.host), None);
+                continue;
+            }
+        };
+        ledger.stages.dns_ms += dns_started.elapsed().as_millis() as u64;
+        let mut use_tls =
+            ctx.config.smtp.starttls != StartTlsMode::Never && !ctx.tls_failed(&mx.host);
+        loop {
+            let outcome = try_host(request, mx, ip, use_tls, ctx, emit, ledger).await;
+            let attempt = |outcome: &str| Attempt {
+                host: mx.host.clone(),
+                ip: Some(ip.to_string()),
+                outcome: outcome.to_string(),
+            };
+            match outcome {
+                HostOutcome::Ready(ready) => {
+                    ledger.attempts.push(attempt("ready"));
+                    return Ok(ready);
+                }
+                HostOutcome::Decided(decision, facts) => {
+                    ledger.attempts.push(attempt(decision.reason.as_str()));
+                    return Err(Failure {
+                        decision,
+                        facts: Some(facts),
+                    });
+                }
+                HostOutcome::TlsFailed(detail, facts) => {
+                    ledger.attempts.push(attempt(&detail));
+                    if ctx.config.smtp.starttls == StartTlsMode::Opportunistic && use_tls {
+                        // Opportunistic TLS failed: reconnect once in plain text, as MTAs do.
+                        emit.info(format!("{detail}; retrying without TLS")).await;
+                        ctx.remember_tls_failure(&mx.host);
+                        use_tls = false;
+                        continue;
+                    }
+                    return Err(Failure {
+                        decision: Decision::new(Reason::TlsFailed, detail, None),
+                        facts: Some(facts),
+                    });
+                }
+                HostOutcome::Next {
+                    reason,
+                    detail,
+                    facts,
+                } => {
+                    emit.info(format!("{}: {detail}; trying the next host", mx.host))
+                        .await;
+                    ledger.attempts.push(attempt(&detail));
+                    last = Failure {
+                        decision: Decision::new(reason, detail, None),
+                        facts: Some(facts),
+                    };
+                    break;
+                }
+            }
+        }
+    }
+    emit.info(format!("no host gave an answer: {}", last.decision.detail))
+        .await;
+    Err(last)
+}
+
+async fn try_host(
+    request: Request<'_>,
+    mx: &MxRecord,
+    ip: IpAddr,
+    use_tls: bool,
+    ctx: &CheckContext,
+    emit: &Emitter,
+    ledger: &mut Ledger<'_>,
+) -> HostOutcome {
+    let smtp = &ctx.config.smtp;
+    let facts = SmtpFacts {
+        host: mx.host.clone(),
+        ip: ip.to_string(),
+        port: ctx.net.dialer.shown_port(ip),
+        ..SmtpFacts::default()
+    };
+    let timeouts = Timeouts {
+        greeting: Config::secs(smtp.greeting_timeout),
+        command: Config::secs(smtp.command_timeout),
+    };
+    emit.stage(Stage::Connecting(mx.host.clone())).await;
+    emit.info(format!("connecting to {}[{}]:{}", mx.host, ip, facts.port))
+        .await;
+    let connect_started = Instant::now();
+    let io = match ctx
+        .net
+        .dialer
+        .connect(ip, Config::secs(smtp.connect_timeout))
+        .await
+    {
+        Ok(io) => {
+            ctx.stats.session_opened();
+            io
+        }
+        Err(e) => {
+            let reason = if e.kind() == std::io::ErrorKind::TimedOut {
+                Reason::Timeout
+            } else {
+                Reason::ConnectionFailed
+            };
+            emit.info(format!("cannot connect to {}[{ip}]: {e}", mx.host))
+                .await;
+            return HostOutcome::Next {
+                reason,
+                detail: format!("connect failed: {e}"),
+                facts,
+            };
+        }
+    };
+    emit.info(format!("connected to {}[{ip}]", mx.host)).await;
+    emit.stage(Stage::Greeting).await;
+    let opened = Session::open(io, emit.clone(), timeouts).await;
+    ledger.stages.connect_ms += connect_started.elapsed().as_millis() as u64;
+    let smtp_started = Instant::now();
+    let outcome = match opened {
+        Ok((session, greeting)) if greeting.is_positive() => {
+            converse(request, mx, use_tls, ctx, emit, session, facts).await
+        }
+        Ok((session, greeting)) => {
+            session.quit().await;
+            refused(refusal(&greeting, "greeting"), facts)
+        }
+        Err(e) => {
+            let (reason, detail) = session_failure(&e, "greeting");
+            HostOutcome::Next {
+                reason,
+                detail,
+                facts,
+            }
+        }
+    };
+    ledger.stages.smtp_ms += smtp_started.elapsed().as_millis() as u64;
+    outcome
+}
+
+fn refused(refusal: Refusal, facts: SmtpFacts) -> HostOutcome {
+    match refusal {
+        Refusal::Decided(decision) => HostOutcome::Decided(decision, facts),
+        Refusal::Next { reason, detail } => HostOutcome::Next {
+            reason,
+            detail,
+            facts,
+        },
+    }
+}
+
+/// EHLO, STARTTLS, SMTPUTF8 check and MAIL FROM over a greeted session.
+async fn converse(
+    request: Request<'_>,
+    mx: &MxRecord,
+    use_tls: bool,
+    ctx: &CheckContext,
+    emit: &Emitter,
+    mut session: Session,
+    mut facts: SmtpFacts,
+) -> HostOutcome {
+    let smtp = &ctx.config.smtp;
+    macro_rules! step {
+        ($result:expr, $at:expr) => {
+            match $result {
+                Ok(reply) if reply.is_positive() => reply,
+                Ok(reply) => {
+                    session.quit().await;
+                    return refused(refusal(&reply, $at), facts);
+                }
+                Err(e) => {
+                    let (reason, detail) = session_failure(&e, $at);
+                    return HostOutcome::Next {
+                        reason,
+                        detail,
+                        facts,
+                    };
+                }
+            }
+        };
+    }
+    emit.stage(Stage::Ehlo).await;
+    step!(session.ehlo(&ctx.helo).await, "EHLO");
+    facts.extensions = session.extensions().to_vec();
+
+    if session.offers("STARTTLS") && use_tls {
+        emit.stage(Stage::StartTls).await;
+        match session.send(&Command::StartTls).await {
+            Ok(reply) if reply.is_positive() => match session.upgrade(&mx.host).await {
+                Ok((upgraded, tls)) => {
+                    let validity = if tls.verified {
+                        " (valid)"
+                    } else {
+                        " (not valid for this host: accepted anyway)"
+                    };
+                    emit.info(format!(
+                        "TLS established: {} {}; certificate {}{validity}",
+                        tls.version,
+                        tls.cipher,
+                        tls.subject.as_deref().unwrap_or("(none)"),
+                    ))
+                    .await;
+                    facts.tls = Some(tls);
+                    session = upgraded;
+                    step!(session.ehlo(&ctx.helo).await, "EHLO after STARTTLS");
+                    facts.extensions = session.extensions().to_vec();
+                }
+                Err(e) => return HostOutcome::TlsFailed(e.to_string(), facts),
+            },
+            Ok(reply) if smtp.starttls == StartTlsMode::Required => {
+                session.quit().await;
+                let detail = format!("STARTTLS refused: {} {}", reply.code, reply.text());
+                return HostOutcome::Decided(
+                    Decision::new(Reason::TlsFailed, detail, Some(&reply)),
+                    facts,
+                );
+            }
+            Ok(_) => emit.info("STARTTLS refused; going on in plain text").await,
+            Err(e) => {
+                let (reason, detail) = session_failure(&e, "STARTTLS");
+                return HostOutcome::Next {
+                    reason,
+                    detail,
+                    facts,
+                };
+            }
+        }
+    } else if smtp.starttls == StartTlsMode::Required && !session.is_tls() {
+        session.quit().await;
+        let detail = format!("{} does not offer STARTTLS, which is required", mx.host);
+        return HostOutcome::Decided(Decision::new(Reason::TlsFailed, detail, None), facts);
+    }
+
+    if request.smtputf8 && !session.offers("SMTPUTF8") {
+        session.quit().await;
+        let detail = format!(
+            "the address needs SMTPUTF8, which {} does not offer",
+            mx.host
+        );
+        return HostOutcome::Decided(Decision::new(Reason::ProtocolError, detail, None), facts);
+    }
+    emit.stage(Stage::MailFrom).await;
+    step!(
+        session.send(&mail_from(ctx, request.smtputf8)).await,
+        "MAIL FROM"
+    );
+    HostOutcome::Ready(Ready { session, facts })
+}
+
+/// The MAIL FROM command for this run.
+pub fn mail_from(ctx: &CheckContext, smtputf8: bool) -> Command {
+    Command::MailFrom {
+        path: ctx.config.smtp.from.clone(),
+        smtputf8,
+    }
+}

@@ -1,0 +1,78 @@
+//! What every check of one engine run shares: configuration, network, counters and the per-run
+//! caches (MX answers per domain, hosts whose STARTTLS failed).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::OnceCell;
+
+use super::dns::MailHosts;
+use super::net::Net;
+use super::stats::Stats;
+use crate::config::Config;
+
+/// Shared by every worker of an engine.
+pub struct CheckContext {
+    /// The configuration.
+    pub config: Arc<Config>,
+    /// DNS and dialer.
+    pub net: Net,
+    /// The EHLO name (resolved once).
+    pub helo: String,
+    /// Sessions and RCPTs counted.
+    pub stats: Arc<Stats>,
+    mx: Mutex<HashMap<String, Arc<OnceCell<MailHosts>>>>,
+    tls_failed: Mutex<HashSet<String>>,
+}
+
+impl CheckContext {
+    /// A context with empty caches.
+    pub fn new(config: Arc<Config>, net: Net) -> CheckContext {
+        let helo = config.helo_name();
+        CheckContext {
+            config,
+            net,
+            helo,
+            stats: Arc::default(),
+            mx: Mutex::default(),
+            tls_failed: Mutex::default(),
+        }
+    }
+
+    /// The MX answer for `domain`, looked up once per run: concurrent callers wait for the
+    /// first lookup. Returns whether this call did the lookup.
+    pub async fn mail_hosts(&self, domain: &str) -> (MailHosts, bool) {
+        let cell = self
+            .mx
+            .lock()
+            .expect("mx cache lock")
+            .entry(domain.to_string())
+            .or_default()
+            .clone();
+        let mut looked_up = false;
+        let hosts = cell
+            .get_or_init(|| async {
+                looked_up = true;
+                self.net.dns.mail_hosts(domain).await
+            })
+            .await
+            .clone();
+        (hosts, looked_up)
+    }
+
+    /// Whether opportunistic STARTTLS already failed on `host` in this run.
+    pub fn tls_failed(&self, host: &str) -> bool {
+        self.tls_failed
+            .lock()
+            .expect("tls cache lock")
+            .contains(host)
+    }
+
+    /// Remembers that STARTTLS failed on `host`, so later sessions go straight to plain text.
+    pub fn remember_tls_failure(&self, host: &str) {
+        self.tls_failed
+            .lock()
+            .expect("tls cache lock")
+            .insert(host.to_string());
+    }
+}

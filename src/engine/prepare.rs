@@ -1,0 +1,100 @@
+//! The part of a check before SMTP: parse the address, set the list flags, resolve the MX
+//! hosts (once per domain per run). Ends the check early when that already decides.
+
+use std::time::Instant;
+
+use super::context::CheckContext;
+use super::dns::MailHosts;
+use super::emit::Emitter;
+use super::event::Stage;
+use super::lists;
+use super::outcome::dns_verdict;
+use super::verdict::{Flags, MxRecord, Reason, Report};
+use crate::address::Address;
+
+/// An address ready for SMTP.
+pub struct Prepared {
+    /// The parsed address.
+    pub address: Address,
+    /// The report so far (flags, MX, DNS time).
+    pub report: Report,
+    /// Hosts to try, in order.
+    pub hosts: Vec<MxRecord>,
+    /// When the check started.
+    pub started: Instant,
+}
+
+/// Either ready for SMTP, or already decided (bad syntax, no such domain, null MX ...).
+pub enum Prep {
+    /// Go on with SMTP.
+    Ready(Prepared),
+    /// The check is over.
+    Done(Report),
+}
+
+/// Parses `input` and resolves its domain.
+pub async fn prepare(input: &str, ctx: &CheckContext, emit: &Emitter) -> Prep {
+    let started = Instant::now();
+    let address = match Address::parse(input) {
+        Ok(address) => address,
+        Err(e) => {
+            emit.info(format!("invalid address: {e}")).await;
+            return Prep::Done(finish(
+                Report::new(input, Reason::InvalidSyntax, e.to_string()),
+                started,
+            ));
+        }
+    };
+    let mut report = Report::new(input, Reason::Ok, "");
+    report.normalized = Some(address.smtp_path());
+    report.suggestion = address.suggestion();
+    report.flags = Flags {
+        disposable: lists::is_disposable(address.domain()),
+        role_account: lists::is_role_account(address.local_part()),
+        free_provider: lists::is_free_provider(address.domain()),
+        accept_all: false,
+    };
+    if let Some(s) = &report.suggestion {
+        emit.info(format!("did you mean {s}?")).await;
+    }
+    emit.stage(Stage::Resolving).await;
+    emit.info(format!("resolving MX for {}", address.domain()))
+        .await;
+    let dns_started = Instant::now();
+    let (answer, looked_up) = ctx.mail_hosts(address.domain()).await;
+    report.stages.dns_ms = dns_started.elapsed().as_millis() as u64;
+    let hosts = match answer {
+        MailHosts::Hosts(hosts) => hosts,
+        other => {
+            let (reason, detail) = dns_verdict(&other, address.domain());
+            emit.info(detail.clone()).await;
+            report.set_reason(reason, detail);
+            return Prep::Done(finish(report, started));
+        }
+    };
+    let cached = if looked_up { "" } else { " (cached)" };
+    for mx in &hosts {
+        let text = if mx.implicit {
+            format!(
+                "no MX records; implicit MX: {} (its A/AAAA records){cached}",
+                mx.host
+            )
+        } else {
+            format!("MX {} {}{cached}", mx.preference, mx.host)
+        };
+        emit.info(text).await;
+    }
+    report.mx = hosts.clone();
+    Prep::Ready(Prepared {
+        address,
+        report,
+        hosts,
+        started,
+    })
+}
+
+/// Stamps the total duration.
+pub fn finish(mut report: Report, started: Instant) -> Report {
+    report.duration_ms = started.elapsed().as_millis() as u64;
+    report
+}

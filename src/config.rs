@@ -117,13 +117,34 @@ impl Default for DnsConfig {
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EngineConfig {
-    /// How many addresses are checked at once.
+    /// How many SMTP sessions may be open at once, in all.
     pub concurrency: usize,
+    /// How many SMTP sessions may be open at once to one MX host.
+    pub per_host: usize,
+    /// Seconds to wait between two connections to the same MX host (0: no wait).
+    pub connect_interval: f64,
+    /// RCPTs sent in one session before reconnecting.
+    pub rcpts_per_session: usize,
+    /// Rejected RCPTs in one session before reconnecting (Postfix starts delaying replies
+    /// after 10 errors and disconnects after 20).
+    pub rejected_per_session: usize,
+    /// Seconds after which a greylisted address is checked again, one entry per re-check.
+    pub greylist_schedule: Vec<f64>,
+    /// Longest total wait for greylisting, in seconds; 0 disables re-checks.
+    pub greylist_max_wait: f64,
 }
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        EngineConfig { concurrency: 16 }
+        EngineConfig {
+            concurrency: 16,
+            per_host: 2,
+            connect_interval: 0.0,
+            rcpts_per_session: 50,
+            rejected_per_session: 8,
+            greylist_schedule: vec![60.0, 300.0, 900.0],
+            greylist_max_wait: 1500.0,
+        }
     }
 }
 
@@ -174,6 +195,9 @@ pub struct Overrides {
     pub starttls: Option<StartTlsMode>,
     pub catch_all_probe: Option<bool>,
     pub color: Option<ColorMode>,
+    pub per_host: Option<usize>,
+    pub connect_interval: Option<f64>,
+    pub greylist_max_wait: Option<f64>,
 }
 
 impl Overrides {
@@ -196,6 +220,12 @@ impl Overrides {
             starttls,
             catch_all_probe: None,
             color,
+            per_host: env_number("MXKNOCK_PER_HOST", text("MXKNOCK_PER_HOST"))?,
+            connect_interval: env_number(
+                "MXKNOCK_CONNECT_INTERVAL",
+                text("MXKNOCK_CONNECT_INTERVAL"),
+            )?,
+            greylist_max_wait: env_number("MXKNOCK_GREYLIST_WAIT", text("MXKNOCK_GREYLIST_WAIT"))?,
         })
     }
 
@@ -230,6 +260,15 @@ impl Overrides {
         }
         if let Some(v) = self.color {
             config.ui.color = v;
+        }
+        if let Some(v) = self.per_host {
+            config.engine.per_host = v;
+        }
+        if let Some(v) = self.connect_interval {
+            config.engine.connect_interval = v;
+        }
+        if let Some(v) = self.greylist_max_wait {
+            config.engine.greylist_max_wait = v;
         }
     }
 }
@@ -315,6 +354,26 @@ impl Config {
                     setting,
                     format!("{secs} is not a number of seconds in (0, 3600]"),
                 );
+            }
+        }
+        for (setting, value) in [
+            ("engine.per_host", self.engine.per_host),
+            ("engine.rcpts_per_session", self.engine.rcpts_per_session),
+            (
+                "engine.rejected_per_session",
+                self.engine.rejected_per_session,
+            ),
+        ] {
+            if value == 0 {
+                return invalid(setting, "must be at least 1".into());
+            }
+        }
+        let waits = [self.engine.connect_interval, self.engine.greylist_max_wait]
+            .into_iter()
+            .chain(self.engine.greylist_schedule.iter().copied());
+        for secs in waits {
+            if !(secs.is_finite() && secs >= 0.0) {
+                return invalid("engine", format!("{secs} is not a number of seconds >= 0"));
             }
         }
         if self.smtp.max_mx_hosts == 0 {

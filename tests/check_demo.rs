@@ -9,6 +9,7 @@ fn mxknock(args: &[&str]) -> (i32, String, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_mxknock"))
         .args(args)
         .env("MXKNOCK_LAB_LATENCY_MS", "2")
+        .env("MXKNOCK_GREYLIST_WAIT", "0")
         .env("NO_COLOR", "1")
         .env_remove("MXKNOCK_HELO")
         .env_remove("MXKNOCK_FROM")

@@ -59,6 +59,7 @@ fn test_config() -> Config {
     config.smtp.helo = Some("verifier.lab.test".into());
     config.smtp.command_timeout = 5.0;
     config.smtp.greeting_timeout = 5.0;
+    config.engine.greylist_max_wait = 0.0;
     config
 }
 

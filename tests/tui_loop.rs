@@ -33,6 +33,7 @@ async fn scripted_keys_add_filter_and_quit_against_the_lab() {
     let lab = Lab::start(LabOptions::fast()).await.unwrap();
     let mut config = Config::default();
     config.smtp.helo = Some("verifier.lab.test".into());
+    config.engine.greylist_max_wait = 0.0;
     let (engine, events) =
         Engine::start(Arc::new(config), lab.net(Duration::from_secs(2)).unwrap());
     let mut app = App::new(Keymap::default());

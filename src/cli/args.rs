@@ -92,6 +92,15 @@ pub struct CommonArgs {
     /// When to colour output.
     #[arg(long, global = true, value_enum)]
     pub color: Option<ColorMode>,
+    /// How many SMTP sessions may be open at once to one MX host.
+    #[arg(long, global = true, value_name = "N")]
+    pub per_host: Option<usize>,
+    /// Seconds to wait between two connections to the same MX host.
+    #[arg(long, global = true, value_name = "SECS")]
+    pub connect_interval: Option<f64>,
+    /// Longest total wait for greylisting re-checks, in seconds (0: no re-check).
+    #[arg(long, global = true, value_name = "SECS")]
+    pub greylist_wait: Option<f64>,
 }
 
 impl CommonArgs {
@@ -107,6 +116,9 @@ impl CommonArgs {
             starttls: self.starttls,
             catch_all_probe: self.no_catch_all.then_some(false),
             color: self.color,
+            per_host: self.per_host,
+            connect_interval: self.connect_interval,
+            greylist_max_wait: self.greylist_wait,
         }
     }
 }

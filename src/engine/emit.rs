@@ -26,6 +26,13 @@ impl Emitter {
         }
     }
 
+    /// An emitter whose lines go nowhere: for a shared session's own commands when no address
+    /// is left to carry them.
+    pub fn detached() -> Self {
+        let (tx, _) = mpsc::channel(1);
+        Emitter::new(JobId(u64::MAX), tx)
+    }
+
     /// Time since the job started.
     pub fn elapsed(&self) -> Duration {
         self.start.elapsed()

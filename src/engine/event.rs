@@ -31,6 +31,8 @@ pub enum Stage {
     CatchAllProbe,
     /// QUIT.
     Quit,
+    /// Greylisted: checked again in this many seconds.
+    Greylisted(u64),
 }
 
 /// One event about one job.

@@ -17,6 +17,7 @@ pub mod lists;
 pub mod net;
 pub mod outcome;
 pub mod prepare;
+pub mod scheduler;
 pub mod smtp;
 pub mod stats;
 pub mod transcript;
@@ -33,9 +34,34 @@ use context::CheckContext;
 use emit::Emitter;
 pub use event::{EngineEvent, EventKind, JobId, Stage};
 use net::Net;
+use scheduler::Scheduler;
+
+/// Waits while paused.
+async fn wait_unpaused(mut paused: watch::Receiver<bool>) {
+    while *paused.borrow_and_update() {
+        if paused.changed().await.is_err() {
+            break;
+        }
+    }
+}
 
 /// How many events may wait in the channel before workers pause.
 pub const EVENT_BUFFER: usize = 1024;
+
+/// How addresses are verified.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Strategy {
+    /// The scheduler: many addresses of a domain per session, polite limits, caches,
+    /// greylisting re-checks.
+    #[default]
+    Scheduled,
+    /// One connection and one catch-all probe per address, as most verifiers do (the
+    /// benchmark's baseline).
+    PerAddress,
+}
+
+/// How many addresses may be parsed and resolved at once (DNS is cached per domain).
+const PREPARE_CONCURRENCY: usize = 64;
 
 /// Starts engines.
 pub struct Engine;
@@ -43,14 +69,27 @@ pub struct Engine;
 impl Engine {
     /// Starts an engine over `net` with `config`. Must be called inside a tokio runtime.
     pub fn start(config: Arc<Config>, net: Net) -> (EngineHandle, mpsc::Receiver<EngineEvent>) {
+        Self::start_with(config, net, Strategy::Scheduled)
+    }
+
+    /// Starts an engine with a given strategy.
+    pub fn start_with(
+        config: Arc<Config>,
+        net: Net,
+        strategy: Strategy,
+    ) -> (EngineHandle, mpsc::Receiver<EngineEvent>) {
         let (tx, rx) = mpsc::channel(EVENT_BUFFER);
         let permits = Arc::new(Semaphore::new(config.engine.concurrency.max(1)));
         let ctx = Arc::new(CheckContext::new(config, net));
-        let (paused, _) = watch::channel(false);
+        let (paused, paused_rx) = watch::channel(false);
+        let scheduler = Scheduler::new(ctx.clone(), paused_rx);
         let handle = EngineHandle {
             tx,
             ctx,
             permits,
+            prepare: Arc::new(Semaphore::new(PREPARE_CONCURRENCY)),
+            scheduler,
+            strategy,
             paused,
             next_job: AtomicU64::new(0),
         };
@@ -63,6 +102,9 @@ pub struct EngineHandle {
     tx: mpsc::Sender<EngineEvent>,
     ctx: Arc<CheckContext>,
     permits: Arc<Semaphore>,
+    prepare: Arc<Semaphore>,
+    scheduler: Arc<Scheduler>,
+    strategy: Strategy,
     paused: watch::Sender<bool>,
     next_job: AtomicU64,
 }
@@ -73,26 +115,54 @@ impl EngineHandle {
         let job = JobId(self.next_job.fetch_add(1, Ordering::Relaxed));
         let address = address.into();
         let emit = Emitter::new(job, self.tx.clone());
-        let ctx = self.ctx.clone();
-        let permits = self.permits.clone();
-        let mut paused = self.paused.subscribe();
-        tokio::spawn(async move {
-            emit.send(EventKind::Queued {
-                address: address.clone(),
-            })
-            .await;
-            let Ok(_permit) = permits.acquire_owned().await else {
-                return;
-            };
-            // Paused: hold the job (and its worker slot) until resumed.
-            while *paused.borrow_and_update() {
-                if paused.changed().await.is_err() {
-                    break;
-                }
+        let paused = self.paused.subscribe();
+        match self.strategy {
+            Strategy::PerAddress => {
+                let ctx = self.ctx.clone();
+                let permits = self.permits.clone();
+                tokio::spawn(async move {
+                    emit.send(EventKind::Queued {
+                        address: address.clone(),
+                    })
+                    .await;
+                    let Ok(_permit) = permits.acquire_owned().await else {
+                        return;
+                    };
+                    wait_unpaused(paused).await;
+                    let report = check_address(&address, &ctx, &emit).await;
+                    emit.send(EventKind::Finished(Box::new(report))).await;
+                });
             }
-            let report = check_address(&address, &ctx, &emit).await;
-            emit.send(EventKind::Finished(Box::new(report))).await;
-        });
+            Strategy::Scheduled => {
+                let ctx = self.ctx.clone();
+                let scheduler = self.scheduler.clone();
+                let prepare_permits = self.prepare.clone();
+                tokio::spawn(async move {
+                    emit.send(EventKind::Queued {
+                        address: address.clone(),
+                    })
+                    .await;
+                    wait_unpaused(paused).await;
+                    let Ok(permit) = prepare_permits.acquire_owned().await else {
+                        return;
+                    };
+                    let prepared = prepare::prepare(&address, &ctx, &emit).await;
+                    drop(permit);
+                    match prepared {
+                        prepare::Prep::Done(report) => {
+                            emit.send(EventKind::Finished(Box::new(report))).await;
+                        }
+                        prepare::Prep::Ready(prepared) => scheduler.enqueue(scheduler::Pending {
+                            emit,
+                            prepared,
+                            greylist_tries: 0,
+                            greylisted_since: None,
+                            requeues: 0,
+                        }),
+                    }
+                });
+            }
+        }
         job
     }
 

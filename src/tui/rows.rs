@@ -27,6 +27,8 @@ pub enum Progress {
     Probe,
     /// QUIT.
     Quit,
+    /// Waiting for a greylisting re-check.
+    Greylisted,
     /// Finished.
     Done,
 }
@@ -44,6 +46,7 @@ impl Progress {
             Stage::RcptTo => Progress::RcptTo,
             Stage::CatchAllProbe => Progress::Probe,
             Stage::Quit => Progress::Quit,
+            Stage::Greylisted(_) => Progress::Greylisted,
         }
     }
 
@@ -60,13 +63,17 @@ impl Progress {
             Progress::RcptTo => "RCPT",
             Progress::Probe => "catch-all probe",
             Progress::Quit => "QUIT",
+            Progress::Greylisted => "greylisted",
             Progress::Done => "done",
         }
     }
 
     /// Whether the check is under way (an SMTP session may be open).
     pub fn is_active(self) -> bool {
-        !matches!(self, Progress::Queued | Progress::Done)
+        !matches!(
+            self,
+            Progress::Queued | Progress::Done | Progress::Greylisted
+        )
     }
 }
 

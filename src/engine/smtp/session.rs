@@ -18,6 +18,14 @@ use crate::engine::verdict::TlsFacts;
 /// hostile server cannot flood the front end.
 pub const MAX_SHOWN_LINES: usize = 100;
 
+/// The verb of a command line ("RCPT" of "RCPT TO:<a@b>").
+fn verb_of(line: &str) -> String {
+    line.split([' ', ':'])
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// How long to wait for what.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Timeouts {
@@ -116,33 +124,69 @@ impl Session {
         })
     }
 
+    /// From now on, transcript lines go to `emit` (a session serving many addresses hands the
+    /// transcript to the address whose command it is sending).
+    pub fn set_emitter(&mut self, emit: Emitter) {
+        self.emit = emit;
+    }
+
     /// Sends one command and reads its reply.
     pub async fn send(&mut self, command: &Command) -> Result<Reply, SessionError> {
+        let sent_at = Instant::now();
         let bytes = command.to_wire()?;
         let line = command.line();
-        let sent_at = Instant::now();
         self.emit
             .line(Direction::Sent, self.tls, line.clone(), None)
             .await;
+        self.write_bytes(&bytes, &line).await?;
+        let verb = verb_of(&line);
+        self.read_reply(&verb, self.timeouts.command, sent_at).await
+    }
+
+    /// RFC 2920 pipelining: writes every command at once, then reads the replies in order.
+    /// Each command's lines (sent and received) go to its own emitter. After the first error
+    /// the remaining commands get no reply: the reply vector is shorter than the batch.
+    pub async fn send_pipelined(
+        &mut self,
+        batch: &[(Command, Emitter)],
+    ) -> (Vec<Reply>, Option<SessionError>) {
+        let sent_at = Instant::now();
+        let mut bytes = Vec::new();
+        for (command, emit) in batch {
+            match command.to_wire() {
+                Ok(wire) => bytes.extend_from_slice(&wire),
+                Err(e) => return (Vec::new(), Some(e.into())),
+            }
+            emit.line(Direction::Sent, self.tls, command.line(), None)
+                .await;
+        }
+        if let Err(e) = self.write_bytes(&bytes, "a pipelined batch").await {
+            return (Vec::new(), Some(e));
+        }
+        let mut replies = Vec::with_capacity(batch.len());
+        for (command, emit) in batch {
+            self.emit = emit.clone();
+            let verb = verb_of(&command.line());
+            match self.read_reply(&verb, self.timeouts.command, sent_at).await {
+                Ok(reply) => replies.push(reply),
+                Err(e) => return (replies, Some(e)),
+            }
+        }
+        (replies, None)
+    }
+
+    async fn write_bytes(&mut self, bytes: &[u8], what: &str) -> Result<(), SessionError> {
         let write = async {
-            self.io.get_mut().write_all(&bytes).await?;
+            self.io.get_mut().write_all(bytes).await?;
             self.io.get_mut().flush().await
         };
         match tokio::time::timeout(self.timeouts.command, write).await {
-            Ok(result) => result?,
-            Err(_) => {
-                return Err(SessionError::Timeout {
-                    waiting_for: format!("sending {line}"),
-                    after: self.timeouts.command,
-                });
-            }
+            Ok(result) => Ok(result?),
+            Err(_) => Err(SessionError::Timeout {
+                waiting_for: format!("sending {what}"),
+                after: self.timeouts.command,
+            }),
         }
-        let verb = line
-            .split([' ', ':'])
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        self.read_reply(&verb, self.timeouts.command, sent_at).await
     }
 
     /// EHLO, falling back to HELO when EHLO is refused as unknown (5xx). Records extensions.

@@ -1,0 +1,168 @@
+//! Bulk verification, fast and polite. Addresses are grouped by domain; each domain has a
+//! queue, and session workers take addresses from it and check many of them in one SMTP
+//! session (one MAIL transaction, many RCPTs, pipelined when the server offers PIPELINING).
+//!
+//! Limits: `engine.concurrency` sessions in all, `engine.per_host` sessions per MX host, an
+//! optional interval between connections to one host, and per session at most
+//! `rcpts_per_session` RCPTs and `rejected_per_session` rejected ones before reconnecting.
+//! Per-run caches: MX per domain, catch-all per domain (probed once, in the first session that
+//! sees an accepted address), and hosts whose STARTTLS failed. A greylisted address is checked
+//! again after a real delay (`greylist_schedule`), up to `greylist_max_wait`.
+
+mod domain;
+mod worker;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::Semaphore;
+
+use super::context::CheckContext;
+use super::emit::Emitter;
+use super::event::EventKind;
+use super::outcome::{Decision, apply_decision};
+use super::prepare::{Prepared, finish};
+use super::verdict::SmtpFacts;
+use domain::Domain;
+
+/// One address waiting for (or in) a session.
+pub struct Pending {
+    /// Its events go here.
+    pub emit: Emitter,
+    /// Parsed, flagged, resolved.
+    pub prepared: Prepared,
+    /// Greylisting re-checks done.
+    pub greylist_tries: usize,
+    /// When it was first greylisted.
+    pub greylisted_since: Option<Instant>,
+    /// Times it went back to the queue because its session broke.
+    pub requeues: usize,
+}
+
+/// Sessions allowed to one MX host at once, and when it was last connected to.
+pub struct HostGate {
+    /// One permit per allowed session.
+    pub permits: Arc<Semaphore>,
+    /// The last connection's time, for `connect_interval`.
+    pub last_connect: tokio::sync::Mutex<Option<Instant>>,
+}
+
+/// The scheduler of one engine run.
+pub struct Scheduler {
+    ctx: Arc<CheckContext>,
+    sessions: Arc<Semaphore>,
+    domains: Mutex<HashMap<String, Arc<Domain>>>,
+    hosts: Mutex<HashMap<String, Arc<HostGate>>>,
+    paused: tokio::sync::watch::Receiver<bool>,
+}
+
+impl Scheduler {
+    /// A scheduler over `ctx`; `paused` holds new sessions while true.
+    pub fn new(ctx: Arc<CheckContext>, paused: tokio::sync::watch::Receiver<bool>) -> Arc<Self> {
+        let sessions = Arc::new(Semaphore::new(ctx.config.engine.concurrency.max(1)));
+        Arc::new(Scheduler {
+            ctx,
+            sessions,
+            domains: Mutex::default(),
+            hosts: Mutex::default(),
+            paused,
+        })
+    }
+
+    /// Queues a prepared address for its domain and makes sure a worker will take it.
+    pub fn enqueue(self: &Arc<Self>, pending: Pending) {
+        let domain = self.domain_for(&pending);
+        domain.push_back(pending);
+        self.spawn_workers(&domain);
+    }
+
+    fn domain_for(&self, pending: &Pending) -> Arc<Domain> {
+        let name = pending.prepared.address.domain().to_string();
+        let mut domains = self.domains.lock().expect("domains lock");
+        domains
+            .entry(name.clone())
+            .or_insert_with(|| Arc::new(Domain::new(name, pending.prepared.hosts.clone())))
+            .clone()
+    }
+
+    /// Starts workers until the domain has as many as its queue deserves (at most `per_host`).
+    pub(super) fn spawn_workers(self: &Arc<Self>, domain: &Arc<Domain>) {
+        let engine = &self.ctx.config.engine;
+        while domain.claim_worker(engine.per_host, engine.rcpts_per_session) {
+            let scheduler = self.clone();
+            let domain = domain.clone();
+            tokio::spawn(async move { worker::run(scheduler, domain).await });
+        }
+    }
+
+    /// The gate of the host that the domain's sessions go to (its first MX host).
+    pub(super) fn gate(&self, host: &str) -> Arc<HostGate> {
+        let per_host = self.ctx.config.engine.per_host.max(1);
+        self.hosts
+            .lock()
+            .expect("hosts lock")
+            .entry(host.to_string())
+            .or_insert_with(|| {
+                Arc::new(HostGate {
+                    permits: Arc::new(Semaphore::new(per_host)),
+                    last_connect: tokio::sync::Mutex::new(None),
+                })
+            })
+            .clone()
+    }
+
+    /// The context.
+    pub fn ctx(&self) -> &CheckContext {
+        &self.ctx
+    }
+
+    /// Schedules a greylisted address for a re-check, or returns it when the schedule is spent.
+    pub fn retry_later(self: &Arc<Self>, mut pending: Pending) -> Option<Pending> {
+        let engine = &self.ctx.config.engine;
+        let since = *pending.greylisted_since.get_or_insert_with(Instant::now);
+        let delay = engine
+            .greylist_schedule
+            .get(pending.greylist_tries)
+            .copied()?;
+        let waited = since.elapsed().as_secs_f64();
+        if engine.greylist_max_wait <= 0.0 || waited + delay > engine.greylist_max_wait {
+            return Some(pending);
+        }
+        pending.greylist_tries += 1;
+        let scheduler = self.clone();
+        tokio::spawn(async move {
+            let emit = pending.emit.clone();
+            emit.stage(super::event::Stage::Greylisted(delay.ceil() as u64))
+                .await;
+            emit.info(format!(
+                "greylisted: checking again in {delay:.0} s (re-check {} of {})",
+                pending.greylist_tries,
+                scheduler.ctx.config.engine.greylist_schedule.len()
+            ))
+            .await;
+            tokio::time::sleep(Duration::from_secs_f64(delay)).await;
+            scheduler.enqueue(pending);
+        });
+        None
+    }
+
+    /// Waits while paused.
+    pub async fn wait_unpaused(&self) {
+        let mut paused = self.paused.clone();
+        while *paused.borrow_and_update() {
+            if paused.changed().await.is_err() {
+                break;
+            }
+        }
+    }
+}
+
+/// Ends a pending address with a decision and sends its report.
+pub async fn complete(pending: Pending, decision: Decision, facts: Option<SmtpFacts>) {
+    let Pending { emit, prepared, .. } = pending;
+    let mut report = prepared.report;
+    apply_decision(&mut report, facts, decision);
+    let report = finish(report, prepared.started);
+    emit.send(EventKind::Finished(Box::new(report))).await;
+}

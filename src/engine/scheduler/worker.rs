@@ -1,0 +1,371 @@
+//! A session worker: takes addresses from its domain's queue and checks them over as few SMTP
+//! sessions as the limits allow. Each address's transcript gets the lines of its own RCPT; the
+//! session's opening (connect, EHLO, STARTTLS, MAIL) goes to the first address of the session,
+//! and later ones get a line saying which session they joined.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::domain::Domain;
+use super::{Pending, Scheduler, complete};
+use crate::engine::check::{probe_address, probe_catch_all};
+use crate::engine::classify::{RcptClass, classify_rcpt};
+use crate::engine::connect::{Ledger, Ready, Request, mail_from, open_session};
+use crate::engine::emit::Emitter;
+use crate::engine::event::Stage;
+use crate::engine::outcome::{Decision, rcpt_decision, session_failure, with_catch_all};
+use crate::engine::smtp::command::Command;
+use crate::engine::smtp::reply::Reply;
+use crate::engine::smtp::session::{Session, SessionError};
+use crate::engine::verdict::{Attempt, Reason, SmtpFacts};
+
+/// Largest pipelined RCPT batch.
+const MAX_BATCH: usize = 16;
+
+/// How often an address may go back to the queue because its session broke.
+const MAX_REQUEUES: usize = 2;
+
+/// Runs until the domain's queue is empty.
+pub async fn run(scheduler: Arc<Scheduler>, domain: Arc<Domain>) {
+    loop {
+        if domain.release_worker_if_idle() {
+            return;
+        }
+        scheduler.wait_unpaused().await;
+        let gate = scheduler.gate(&domain.hosts[0].host);
+        let Ok(_host_permit) = gate.permits.clone().acquire_owned().await else {
+            return;
+        };
+        let Ok(_session_permit) = scheduler.sessions.clone().acquire_owned().await else {
+            return;
+        };
+        {
+            let interval = Duration::from_secs_f64(scheduler.ctx.config.engine.connect_interval);
+            let mut last = gate.last_connect.lock().await;
+            if let Some(previous) = *last {
+                let since = previous.elapsed();
+                if since < interval {
+                    tokio::time::sleep(interval - since).await;
+                }
+            }
+            *last = Some(Instant::now());
+        }
+        let Some(owner) = domain.take(1).pop() else {
+            continue;
+        };
+        session_round(&scheduler, &domain, owner).await;
+        scheduler.spawn_workers(&domain);
+    }
+}
+
+/// One SMTP session: open it for `owner`, then RCPT as many queued addresses as the limits allow.
+async fn session_round(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, mut owner: Pending) {
+    let ctx = scheduler.ctx();
+    let smtputf8 = owner.prepared.address.needs_smtputf8();
+    let request = Request {
+        hosts: &domain.hosts,
+        smtputf8,
+    };
+    let report = &mut owner.prepared.report;
+    let mut ledger = Ledger {
+        attempts: &mut report.attempts,
+        stages: &mut report.stages,
+    };
+    let emit = owner.emit.clone();
+    match open_session(request, ctx, &emit, &mut ledger).await {
+        Err(failure) => {
+            let others = if smtputf8 {
+                Vec::new()
+            } else {
+                domain.take_all()
+            };
+            let owner_address = owner.prepared.address.smtp_path();
+            let attempts = owner.prepared.report.attempts.clone();
+            settle(
+                scheduler,
+                owner,
+                failure.decision.clone(),
+                failure.facts.clone(),
+            )
+            .await;
+            for mut pending in others {
+                let detail = format!(
+                    "not checked on its own: the session opened for {owner_address} failed: {}",
+                    failure.decision.detail
+                );
+                pending.emit.info(detail.clone()).await;
+                pending.prepared.report.attempts = attempts.clone();
+                let decision = Decision {
+                    detail,
+                    ..failure.decision.clone()
+                };
+                settle(scheduler, pending, decision, failure.facts.clone()).await;
+            }
+        }
+        Ok(ready) => rcpt_loop(scheduler, domain, owner, ready).await,
+    }
+}
+
+/// Completes an address, or schedules a greylisting re-check for it.
+async fn settle(
+    scheduler: &Arc<Scheduler>,
+    pending: Pending,
+    decision: Decision,
+    facts: Option<SmtpFacts>,
+) {
+    if decision.reason == Reason::Greylisted {
+        let Some(pending) = scheduler.retry_later(pending) else {
+            return;
+        };
+        let tries = pending.greylist_tries;
+        let mut decision = decision;
+        if tries > 0 {
+            decision.detail = format!(
+                "{} (still greylisted after {tries} re-checks)",
+                decision.detail
+            );
+        }
+        complete(pending, decision, facts).await;
+    } else {
+        complete(pending, decision, facts).await;
+    }
+}
+
+/// Counters of one session.
+#[derive(Default)]
+struct Tally {
+    rcpts: usize,
+    rejected: usize,
+    in_transaction: usize,
+}
+
+async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pending, ready: Ready) {
+    let ctx = scheduler.ctx();
+    let engine = &ctx.config.engine;
+    let Ready { mut session, facts } = ready;
+    let pipelining = session.offers("PIPELINING");
+    let mut tally = Tally::default();
+    let mut batch = vec![owner];
+    let mut first = true;
+    // The last answered address is completed only once the session has sent its next command,
+    // so the session's own lines (RSET, MAIL, QUIT) land in a transcript that is still open.
+    let mut held: Option<(Pending, Decision)> = None;
+    loop {
+        let room = engine
+            .rcpts_per_session
+            .saturating_sub(tally.rcpts)
+            .min(engine.rejected_per_session.saturating_sub(tally.rejected));
+        let size = if pipelining {
+            room.min(MAX_BATCH)
+        } else {
+            room.min(1)
+        };
+        if batch.len() < size {
+            batch.extend(domain.take(size - batch.len()));
+        }
+        if batch.is_empty() || room == 0 {
+            for pending in batch.drain(..) {
+                domain.push_front(pending);
+            }
+            break;
+        }
+        for (index, pending) in batch.iter().enumerate() {
+            pending.emit.stage(Stage::RcptTo).await;
+            if !first {
+                pending
+                    .emit
+                    .info(format!(
+                        "reusing the session to {}[{}]:{} (RCPT {} of this session)",
+                        facts.host,
+                        facts.ip,
+                        facts.port,
+                        tally.rcpts + index + 1
+                    ))
+                    .await;
+            }
+            first = false;
+        }
+        let commands: Vec<(Command, Emitter)> = batch
+            .iter()
+            .map(|p| {
+                (
+                    Command::RcptTo(p.prepared.address.smtp_path()),
+                    p.emit.clone(),
+                )
+            })
+            .collect();
+        for _ in &commands {
+            ctx.stats.rcpt_sent();
+        }
+        let (replies, error) = session.send_pipelined(&commands).await;
+        if let Some((pending, decision)) = held.take() {
+            complete(pending, decision, Some(facts.clone())).await;
+        }
+        let mut jobs = std::mem::take(&mut batch).into_iter();
+        let mut new_transaction = false;
+        let mut server_closing = false;
+        let mut requeue = Vec::new();
+        for reply in replies {
+            let Some(pending) = jobs.next() else { break };
+            tally.rcpts += 1;
+            tally.in_transaction += 1;
+            if !reply.is_positive() {
+                tally.rejected += 1;
+            }
+            let class = classify_rcpt(&reply);
+            if too_many_recipients(&reply) && tally.in_transaction > 1 {
+                new_transaction = true;
+                requeue.push(pending);
+                continue;
+            }
+            if reply.code == 421 {
+                server_closing = true;
+                requeue.push(pending);
+                continue;
+            }
+            let mut decision = rcpt_decision(class, &reply);
+            if class == RcptClass::Exists {
+                let catch_all = catch_all(ctx, domain, &mut session, &pending, &mut tally).await;
+                decision = with_catch_all(decision, catch_all, &domain.name);
+            }
+            if decision.reason == Reason::Greylisted {
+                settle(scheduler, pending, decision, Some(facts.clone())).await;
+            } else if let Some((previous, previous_decision)) = held.replace((pending, decision)) {
+                complete(previous, previous_decision, Some(facts.clone())).await;
+            }
+        }
+        for pending in requeue.into_iter().rev() {
+            domain.push_front(pending);
+        }
+        if let Some(e) = error {
+            let unanswered: Vec<Pending> = jobs.collect();
+            if let Some((pending, decision)) = held.take() {
+                complete(pending, decision, Some(facts.clone())).await;
+            }
+            broken_session(scheduler, domain, unanswered, &e, &facts).await;
+            return;
+        }
+        if server_closing {
+            break;
+        }
+        if new_transaction {
+            session.set_emitter(carrier(&held));
+            if !renew_transaction(&mut session, ctx, tally.in_transaction).await {
+                break;
+            }
+            tally.in_transaction = 0;
+        }
+    }
+    session.set_emitter(carrier(&held));
+    if let Some((pending, _)) = &held {
+        pending.emit.stage(Stage::Quit).await;
+    }
+    session.quit().await;
+    if let Some((pending, decision)) = held.take() {
+        complete(pending, decision, Some(facts.clone())).await;
+    }
+}
+
+/// Who carries the session's own lines (RSET, MAIL, QUIT): the held address, else nobody.
+fn carrier(held: &Option<(Pending, Decision)>) -> Emitter {
+    match held {
+        Some((pending, _)) => pending.emit.clone(),
+        None => Emitter::detached(),
+    }
+}
+
+/// 452 4.5.3 / "too many recipients": the transaction is full, not the mailbox.
+fn too_many_recipients(reply: &Reply) -> bool {
+    let enhanced = reply.enhanced.map(|e| (e.class, e.subject, e.detail));
+    (reply.code == 452 || reply.code == 552)
+        && (enhanced == Some((4, 5, 3))
+            || enhanced == Some((5, 5, 3))
+            || reply
+                .text()
+                .to_ascii_lowercase()
+                .contains("too many recipients"))
+}
+
+/// RSET and a new MAIL FROM; false when the session cannot go on.
+async fn renew_transaction(
+    session: &mut Session,
+    ctx: &crate::engine::context::CheckContext,
+    smtputf8_hint: usize,
+) -> bool {
+    let _ = smtputf8_hint;
+    match session.send(&Command::Rset).await {
+        Ok(reply) if reply.is_positive() => {}
+        _ => return false,
+    }
+    matches!(session.send(&mail_from(ctx, false)).await, Ok(reply) if reply.is_positive())
+}
+
+/// The domain's catch-all answer: probed in this session if nobody has yet.
+async fn catch_all(
+    ctx: &crate::engine::context::CheckContext,
+    domain: &Domain,
+    session: &mut Session,
+    pending: &Pending,
+    tally: &mut Tally,
+) -> Option<bool> {
+    if !ctx.config.smtp.catch_all_probe {
+        return None;
+    }
+    let mut probed = false;
+    let answer = *domain
+        .catch_all
+        .get_or_init(|| {
+            probed = true;
+            session.set_emitter(pending.emit.clone());
+            async {
+                pending.emit.stage(Stage::CatchAllProbe).await;
+                probe_catch_all(session, ctx, &pending.emit, probe_address(&domain.name)).await
+            }
+        })
+        .await;
+    if probed {
+        tally.rcpts += 1;
+        tally.in_transaction += 1;
+        if answer != Some(true) {
+            tally.rejected += 1;
+        }
+    } else {
+        let text = match answer {
+            Some(true) => "catch-all: yes (probed once for the domain)",
+            Some(false) => "catch-all: no (probed once for the domain)",
+            None => "catch-all: not known (the domain's probe gave no answer)",
+        };
+        pending.emit.info(text).await;
+    }
+    answer
+}
+
+/// The session broke mid-RCPT: unanswered addresses go back to the queue (a few times), then fail.
+async fn broken_session(
+    scheduler: &Arc<Scheduler>,
+    domain: &Arc<Domain>,
+    unanswered: Vec<Pending>,
+    error: &SessionError,
+    facts: &SmtpFacts,
+) {
+    let (reason, detail) = session_failure(error, "RCPT TO");
+    for mut pending in unanswered.into_iter().rev() {
+        pending.requeues += 1;
+        if pending.requeues > MAX_REQUEUES {
+            pending.prepared.report.attempts.push(Attempt {
+                host: facts.host.clone(),
+                ip: Some(facts.ip.clone()),
+                outcome: detail.clone(),
+            });
+            let decision = Decision::new(reason, detail.clone(), None);
+            complete(pending, decision, Some(facts.clone())).await;
+        } else {
+            pending
+                .emit
+                .info(format!("{detail}; will try again in a new session"))
+                .await;
+            domain.push_front(pending);
+        }
+    }
+    let _ = scheduler;
+}

@@ -25,6 +25,10 @@
 //! | nullmx.test     | `MX 0 .` (RFC 7505)                                                   |
 //! | nomail.test     | exists, but no MX and no A                                            |
 //! | servfail.test   | SERVFAIL                                                              |
+//! | limited.test    | 452 4.5.3 after 5 RCPTs in one transaction                            |
+//! | bulkN.test      | with `bulk_domains`: N % 10 == 0 catch-all, == 1 greylisting, else standard |
+//!
+//! On every server with a user list, local parts starting with `ok` exist too (for bulk lists).
 //! | anything else   | NXDOMAIN                                                              |
 
 pub mod cert;
@@ -52,19 +56,24 @@ pub struct LabOptions {
     pub latency: Duration,
     /// How long the greylisting server defers a new recipient.
     pub greylist_delay: Duration,
+    /// How many extra `bulkN.test` domains to serve (see [`zone::bulk`]).
+    pub bulk_domains: usize,
 }
 
 impl LabOptions {
     /// For `--demo`: replies take a little while so the transcript visibly streams.
-    /// `MXKNOCK_LAB_LATENCY_MS` overrides the latency.
+    /// `MXKNOCK_LAB_LATENCY_MS` overrides the latency, `MXKNOCK_LAB_GREYLIST_SECS` the
+    /// greylisting delay (30 s), `MXKNOCK_LAB_BULK_DOMAINS` adds `bulkN.test` domains.
     pub fn demo() -> Self {
         let latency = std::env::var("MXKNOCK_LAB_LATENCY_MS")
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(40);
+        let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
         LabOptions {
             latency: Duration::from_millis(latency),
-            greylist_delay: Duration::from_secs(30),
+            greylist_delay: Duration::from_secs(env("MXKNOCK_LAB_GREYLIST_SECS").unwrap_or(30)),
+            bulk_domains: env("MXKNOCK_LAB_BULK_DOMAINS").unwrap_or(0) as usize,
         }
     }
 
@@ -73,6 +82,7 @@ impl LabOptions {
         LabOptions {
             latency: Duration::ZERO,
             greylist_delay: Duration::from_secs(30),
+            bulk_domains: 0,
         }
     }
 }
@@ -92,10 +102,14 @@ impl Lab {
     /// Starts the DNS server and every scripted SMTP server.
     pub async fn start(options: LabOptions) -> Result<Lab, String> {
         let dns_queries = Arc::new(AtomicU64::new(0));
-        let (dns_addr, dns_task) = dns_server::start(zone::zone(), dns_queries.clone())
+        let (bulk_zone, bulk_hosts) = zone::bulk(options.bulk_domains, options.greylist_delay);
+        let mut all_zone = zone::zone();
+        all_zone.extend(bulk_zone);
+        let (dns_addr, dns_task) = dns_server::start(all_zone, dns_queries.clone())
             .await
             .map_err(|e| format!("lab DNS server: {e}"))?;
-        let hosts = zone::hosts(options.greylist_delay);
+        let mut hosts = zone::hosts(options.greylist_delay);
+        hosts.extend(bulk_hosts);
         let names: Vec<String> = hosts
             .iter()
             .filter_map(|h| h.script.as_ref().map(|s| s.name.to_string()))

@@ -16,7 +16,8 @@ pub enum Greeting {
 /// Who has a mailbox.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Mailboxes {
-    /// These local parts exist; others get 550 5.1.1.
+    /// These local parts exist, and so does every local part starting with "ok"; others get
+    /// 550 5.1.1.
     Users(&'static [&'static str]),
     /// Every address is accepted.
     CatchAll,
@@ -45,6 +46,8 @@ pub struct Script {
     pub drops_after_ehlo: bool,
     /// Extra delay before each reply, on top of the lab's latency.
     pub slow: Duration,
+    /// RCPTs beyond this many in one transaction get 452 4.5.3 too many recipients.
+    pub max_rcpts_per_transaction: Option<usize>,
 }
 
 impl Script {
@@ -61,6 +64,7 @@ impl Script {
             blocks_us: false,
             drops_after_ehlo: false,
             slow: Duration::ZERO,
+            max_rcpts_per_transaction: None,
         }
     }
 }

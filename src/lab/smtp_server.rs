@@ -23,6 +23,8 @@ pub struct Received {
     pub connection: u64,
     /// The command line as received (sanitised).
     pub line: String,
+    /// The code of the reply the server gave (None while unanswered).
+    pub reply: Option<u16>,
 }
 
 /// Everything every lab server received, shared.
@@ -30,6 +32,27 @@ pub struct Received {
 pub struct ServerLog {
     entries: Mutex<Vec<Received>>,
     connections: Mutex<HashMap<&'static str, u64>>,
+    concurrency: Mutex<HashMap<&'static str, (u64, u64)>>,
+}
+
+/// Counts a connection as open until dropped.
+struct OpenConnection<'a> {
+    log: &'a ServerLog,
+    server: &'static str,
+}
+
+impl Drop for OpenConnection<'_> {
+    fn drop(&mut self) {
+        if let Some((open, _)) = self
+            .log
+            .concurrency
+            .lock()
+            .expect("log lock")
+            .get_mut(self.server)
+        {
+            *open -= 1;
+        }
+    }
 }
 
 impl ServerLog {
@@ -53,6 +76,33 @@ impl ServerLog {
         self.connections.lock().expect("log lock").values().sum()
     }
 
+    /// The most connections `server` ever had open at the same time.
+    pub fn max_concurrent(&self, server: &str) -> u64 {
+        self.concurrency
+            .lock()
+            .expect("log lock")
+            .get(server)
+            .map_or(0, |(_, max)| *max)
+    }
+
+    /// Per connection of `server`: how many RCPTs it received and how many it refused (4xx/5xx).
+    pub fn rcpts_per_connection(&self, server: &str) -> Vec<(u64, usize, usize)> {
+        let mut counts: std::collections::BTreeMap<u64, (usize, usize)> = Default::default();
+        for r in self.received().iter().filter(|r| r.server == server) {
+            if r.line.to_ascii_uppercase().starts_with("RCPT") {
+                let entry = counts.entry(r.connection).or_default();
+                entry.0 += 1;
+                if r.reply.is_some_and(|code| code >= 400) {
+                    entry.1 += 1;
+                }
+            }
+        }
+        counts
+            .into_iter()
+            .map(|(c, (n, refused))| (c, n, refused))
+            .collect()
+    }
+
     /// Whether any server received a command starting with `verb` (case-insensitive).
     pub fn saw_verb(&self, verb: &str) -> bool {
         self.received().iter().any(|r| {
@@ -63,11 +113,27 @@ impl ServerLog {
         })
     }
 
-    fn connected(&self, server: &'static str) -> u64 {
+    fn connected(&self, server: &'static str) -> (u64, OpenConnection<'_>) {
         let mut map = self.connections.lock().expect("log lock");
         let count = map.entry(server).or_insert(0);
         *count += 1;
-        *count - 1
+        let mut concurrency = self.concurrency.lock().expect("log lock");
+        let (open, max) = concurrency.entry(server).or_insert((0, 0));
+        *open += 1;
+        *max = (*max).max(*open);
+        (*count - 1, OpenConnection { log: self, server })
+    }
+
+    fn answered(&self, server: &'static str, connection: u64, code: u16) {
+        let mut entries = self.entries.lock().expect("log lock");
+        if let Some(last) = entries
+            .iter_mut()
+            .rev()
+            .find(|r| r.server == server && r.connection == connection)
+            && last.reply.is_none()
+        {
+            last.reply = Some(code);
+        }
     }
 
     fn record(&self, server: &'static str, connection: u64, line: &str) {
@@ -75,6 +141,7 @@ impl ServerLog {
             server,
             connection,
             line: line.to_string(),
+            reply: None,
         });
     }
 }
@@ -121,6 +188,10 @@ pub async fn start(
 /// The per-connection protocol state.
 struct Conn {
     io: BufReader<BoxIo>,
+    /// Replies to pipelined commands after the first of a burst come without added latency,
+    /// as on a real network (one round trip per burst).
+    in_burst: bool,
+    rcpts_in_transaction: usize,
     tls: bool,
     mail: bool,
     id: u64,
@@ -128,9 +199,11 @@ struct Conn {
 
 async fn serve(state: Arc<ServerState>, io: BoxIo) -> std::io::Result<()> {
     let script = &state.script;
-    let id = state.log.connected(script.name);
+    let (id, _open) = state.log.connected(script.name);
     let mut conn = Conn {
         io: BufReader::new(io),
+        in_burst: false,
+        rcpts_in_transaction: 0,
         tls: false,
         mail: false,
         id,
@@ -195,17 +268,27 @@ async fn serve(state: Arc<ServerState>, io: BoxIo) -> std::io::Result<()> {
             }
             "MAIL" => {
                 conn.mail = true;
+                conn.rcpts_in_transaction = 0;
                 reply(&state, &mut conn, "250 2.1.0 Ok").await?
             }
             "RCPT" if !conn.mail => {
                 reply(&state, &mut conn, "503 5.5.1 Error: need MAIL command").await?
             }
+            "RCPT"
+                if script
+                    .max_rcpts_per_transaction
+                    .is_some_and(|max| conn.rcpts_in_transaction >= max) =>
+            {
+                reply(&state, &mut conn, "452 4.5.3 Error: too many recipients").await?
+            }
             "RCPT" => {
+                conn.rcpts_in_transaction += 1;
                 let text = rcpt_reply(&state, &line);
                 reply(&state, &mut conn, &text).await?
             }
             "RSET" => {
                 conn.mail = false;
+                conn.rcpts_in_transaction = 0;
                 reply(&state, &mut conn, "250 2.0.0 Ok").await?
             }
             "NOOP" => reply(&state, &mut conn, "250 2.0.0 Ok").await?,
@@ -280,7 +363,7 @@ fn rcpt_reply(state: &ServerState, line: &str) -> String {
         Mailboxes::Users(users) => {
             if let Some(special) = special_rcpt_reply(&local, &address) {
                 special
-            } else if users.iter().any(|u| *u == local) {
+            } else if users.iter().any(|u| *u == local) || local.starts_with("ok") {
                 "250 2.1.5 Ok".into()
             } else {
                 format!(
@@ -293,8 +376,13 @@ fn rcpt_reply(state: &ServerState, line: &str) -> String {
 
 async fn reply(state: &ServerState, conn: &mut Conn, text: &str) -> std::io::Result<()> {
     let delay = state.latency + state.script.slow;
-    if !delay.is_zero() {
+    let more_buffered = !conn.io.buffer().is_empty();
+    if !delay.is_zero() && !conn.in_burst {
         tokio::time::sleep(delay).await;
+    }
+    conn.in_burst = more_buffered;
+    if let Ok(code) = text.get(..3).unwrap_or_default().parse::<u16>() {
+        state.log.answered(state.script.name, conn.id, code);
     }
     let mut bytes = text
         .replace("\r\n", "\n")

@@ -75,6 +75,8 @@ pub fn zone() -> Vec<(&'static str, ZoneEntry)> {
         ("live.backup.test", a(22)),
         ("hostile.test", mx(&[(10, "mx.hostile.test")])),
         ("mx.hostile.test", a(23)),
+        ("limited.test", mx(&[(10, "mx.limited.test")])),
+        ("mx.limited.test", a(24)),
         ("nullmx.test", mx(&[(0, "")])),
         ("nomail.test", ZoneEntry::default()),
         (
@@ -162,5 +164,66 @@ pub fn hosts(greylist_delay: Duration) -> Vec<LabHost> {
                 ..Script::standard("mx.hostile.test", USERS)
             }),
         ),
+        host(
+            24,
+            Some(Script {
+                max_rcpts_per_transaction: Some(5),
+                ..Script::standard("mx.limited.test", USERS)
+            }),
+        ),
     ]
+}
+
+/// Names of the bulk domains: `bulk0.test` ... (for benchmarks and load tests).
+pub fn bulk_domain(i: usize) -> String {
+    format!("bulk{i}.test")
+}
+
+/// What kind of server bulk domain `i` has: every tenth is catch-all (i % 10 == 0), every
+/// tenth greylists (i % 10 == 1), the rest are standard (`ok*` local parts exist).
+pub fn bulk_script(i: usize, name: &'static str, greylist_delay: Duration) -> Script {
+    match i % 10 {
+        0 => Script {
+            mailboxes: Mailboxes::CatchAll,
+            ..Script::standard(name, &[])
+        },
+        1 => Script {
+            greylist: Some(greylist_delay),
+            ..Script::standard(name, USERS)
+        },
+        _ => Script::standard(name, USERS),
+    }
+}
+
+/// The zone entries and hosts of `count` bulk domains, at 127.0.1.x / 127.0.2.x ...
+pub fn bulk(
+    count: usize,
+    greylist_delay: Duration,
+) -> (Vec<(&'static str, ZoneEntry)>, Vec<LabHost>) {
+    let mut zone = Vec::new();
+    let mut hosts = Vec::new();
+    for i in 0..count {
+        let domain: &'static str = Box::leak(bulk_domain(i).into_boxed_str());
+        let mx_name: &'static str = Box::leak(format!("mx.{domain}").into_boxed_str());
+        let ip = Ipv4Addr::new(127, 1 + (i / 250) as u8, 0, 1 + (i % 250) as u8);
+        zone.push((
+            domain,
+            ZoneEntry {
+                mx: vec![(10, mx_name)],
+                ..ZoneEntry::default()
+            },
+        ));
+        zone.push((
+            mx_name,
+            ZoneEntry {
+                a: vec![ip],
+                ..ZoneEntry::default()
+            },
+        ));
+        hosts.push(LabHost {
+            ip,
+            script: Some(bulk_script(i, mx_name, greylist_delay)),
+        });
+    }
+    (zone, hosts)
 }

@@ -121,10 +121,13 @@ impl Scheduler {
     pub fn retry_later(self: &Arc<Self>, mut pending: Pending) -> Option<Pending> {
         let engine = &self.ctx.config.engine;
         let since = *pending.greylisted_since.get_or_insert_with(Instant::now);
-        let delay = engine
+        let Some(delay) = engine
             .greylist_schedule
             .get(pending.greylist_tries)
-            .copied()?;
+            .copied()
+        else {
+            return Some(pending);
+        };
         let waited = since.elapsed().as_secs_f64();
         if engine.greylist_max_wait <= 0.0 || waited + delay > engine.greylist_max_wait {
             return Some(pending);

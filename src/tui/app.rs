@@ -344,10 +344,18 @@ impl App {
             }
             EventKind::Stage(stage) => {
                 let progress = Progress::from_stage(&stage);
-                if !self.rows[row].progress.is_active() && progress.is_active() {
-                    self.active += 1;
+                match (self.rows[row].progress.is_active(), progress.is_active()) {
+                    (false, true) => self.active += 1,
+                    (true, false) => self.active = self.active.saturating_sub(1),
+                    _ => {}
                 }
                 self.rows[row].progress = progress;
+                self.rows[row].retry_at = match stage {
+                    crate::engine::event::Stage::Greylisted(secs) => {
+                        Some(self.now + Duration::from_secs(secs))
+                    }
+                    _ => None,
+                };
                 if let crate::engine::event::Stage::Connecting(host) = stage {
                     self.detail_mut(event.job).host = Some(host);
                 }

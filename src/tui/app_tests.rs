@@ -266,3 +266,27 @@ fn a_click_selects_the_row_under_the_mouse_and_the_wheel_scrolls() {
     app.wheel(true);
     assert_eq!(app.selected, before + 3);
 }
+
+#[test]
+fn greylisted_rows_count_down_to_their_recheck() {
+    let mut app = app_with(1);
+    app.apply(EngineEvent {
+        job: JobId(0),
+        kind: EventKind::Stage(Stage::RcptTo),
+    });
+    assert_eq!(app.active, 1);
+    app.apply(EngineEvent {
+        job: JobId(0),
+        kind: EventKind::Stage(Stage::Greylisted(60)),
+    });
+    assert_eq!(app.rows[0].progress, Progress::Greylisted);
+    assert_eq!(app.active, 0, "a greylisted address holds no session");
+    let later = app.now + Duration::from_secs(18);
+    assert_eq!(
+        app.rows[0].live_label(later, false),
+        "greylisted: re-check in 42 s"
+    );
+    assert_eq!(app.rows[0].live_label(later, true), "grey 42s");
+    finish(&mut app, 0, Reason::Ok);
+    assert_eq!(app.rows[0].retry_at, None);
+}

@@ -133,7 +133,7 @@ where
                 dirty = true;
             },
             _ = tick.tick() => {
-                if app.active > 0 && last_clock_refresh.elapsed() >= Duration::from_millis(500) {
+                if app.pending() > 0 && last_clock_refresh.elapsed() >= Duration::from_millis(500) {
                     dirty = true;
                     last_clock_refresh = Instant::now();
                 }

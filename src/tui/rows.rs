@@ -96,6 +96,8 @@ pub struct Row {
     pub duration_ms: u32,
     /// How many times the address appeared in the loaded list.
     pub count: u32,
+    /// When a greylisting re-check is due.
+    pub retry_at: Option<std::time::Instant>,
 }
 
 impl Row {
@@ -110,12 +112,14 @@ impl Row {
             mx_host: None,
             duration_ms: 0,
             count,
+            retry_at: None,
         }
     }
 
     /// Takes the summary of a finished report.
     pub fn finish(&mut self, report: &Report) {
         self.progress = Progress::Done;
+        self.retry_at = None;
         self.verdict = Some(report.verdict);
         self.reason = Some(report.reason);
         self.mx_host = report
@@ -124,6 +128,21 @@ impl Row {
             .map(|s| s.host.clone().into_boxed_str())
             .or_else(|| report.mx.first().map(|m| m.host.clone().into_boxed_str()));
         self.duration_ms = u32::try_from(report.duration_ms).unwrap_or(u32::MAX);
+    }
+
+    /// The live state for the list: the stage, or the greylisting countdown.
+    pub fn live_label(&self, now: std::time::Instant, compact: bool) -> String {
+        match (self.progress, self.retry_at) {
+            (Progress::Greylisted, Some(at)) => {
+                let secs = at.saturating_duration_since(now).as_secs();
+                if compact {
+                    format!("grey {secs}s")
+                } else {
+                    format!("greylisted: re-check in {secs} s")
+                }
+            }
+            (progress, _) => progress.label().to_string(),
+        }
     }
 
     /// The domain part (after the last '@'), lowercase comparison is the caller's.

@@ -73,7 +73,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .filter_map(|position| {
             let row = &app.rows[app.row_at(position)?];
             let selected = position == app.selected;
-            Some(table_row(row, wide, selected, theme))
+            Some(table_row(row, wide, selected, app.now, theme))
         })
         .collect();
     let header = if wide {
@@ -85,7 +85,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         vec![
             Constraint::Length(1),
             Constraint::Fill(3),
-            Constraint::Length(13),
+            Constraint::Length(28),
             Constraint::Length(17),
             Constraint::Fill(1),
             Constraint::Length(6),
@@ -103,11 +103,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     );
 }
 
-fn table_row<'a>(row: &'a Row, wide: bool, selected: bool, theme: &Theme) -> TableRow<'a> {
+fn table_row<'a>(
+    row: &'a Row,
+    wide: bool,
+    selected: bool,
+    now: std::time::Instant,
+    theme: &Theme,
+) -> TableRow<'a> {
     let verdict_style = row.verdict.map(|v| theme.verdict(v)).unwrap_or(theme.dim);
     let (verdict, reason) = match (row.verdict, row.reason) {
         (Some(v), Some(r)) => (v.as_str().to_string(), r.as_str().to_string()),
-        _ => (row.progress.label().to_string(), String::new()),
+        _ => (row.live_label(now, !wide), String::new()),
     };
     let address = if row.count > 1 {
         format!("{} (×{})", row.address, row.count)

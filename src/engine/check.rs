@@ -26,6 +26,7 @@ pub async fn check_address(input: &str, ctx: &CheckContext, emit: &Emitter) -> R
     let request = Request {
         hosts: &prepared.hosts,
         smtputf8: address.needs_smtputf8(),
+        defer_mail: false,
     };
     let mut ledger = Ledger {
         attempts: &mut report.attempts,

@@ -19,10 +19,12 @@ use crate::config::{Config, StartTlsMode};
 
 /// A session after a positive reply to MAIL FROM.
 pub struct Ready {
-    /// The session, inside its first transaction.
+    /// The session, inside its first transaction (or about to pipeline MAIL FROM).
     pub session: Session,
     /// Host, IP, port, extensions and TLS facts.
     pub facts: SmtpFacts,
+    /// Whether MAIL FROM was left for the caller to pipeline with its first RCPTs.
+    pub mail_deferred: bool,
 }
 
 /// No host gave a ready session.
@@ -40,6 +42,9 @@ pub struct Request<'a> {
     pub hosts: &'a [MxRecord],
     /// Whether the transaction needs SMTPUTF8.
     pub smtputf8: bool,
+    /// Leave MAIL FROM to the caller when the server offers PIPELINING (RFC 2920 lets MAIL
+    /// and RCPTs travel together, saving a round trip per session).
+    pub defer_mail: bool,
 }
 
 /// Where the time and the attempts go.
@@ -330,15 +335,27 @@ async fn converse(
         );
         return HostOutcome::Decided(Decision::new(Reason::ProtocolError, detail, None), facts);
     }
+    if request.defer_mail && session.offers("PIPELINING") {
+        return HostOutcome::Ready(Ready {
+            session,
+            facts,
+            mail_deferred: true,
+        });
+    }
     emit.stage(Stage::MailFrom).await;
     step!(
-        session.send(&mail_from(ctx, request.smtputf8)).await,
+        session.send(&mail_from(ctx, session.offers("SMTPUTF8"))).await,
         "MAIL FROM"
     );
-    HostOutcome::Ready(Ready { session, facts })
+    HostOutcome::Ready(Ready {
+        session,
+        facts,
+        mail_deferred: false,
+    })
 }
 
-/// The MAIL FROM command for this run.
+/// The MAIL FROM command for this run. SMTPUTF8 is asked for whenever the server offers it, so
+/// any address (ASCII or not) can join the transaction.
 pub fn mail_from(ctx: &CheckContext, smtputf8: bool) -> Command {
     Command::MailFrom {
         path: ctx.config.smtp.from.clone(),

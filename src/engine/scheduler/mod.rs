@@ -77,6 +77,14 @@ impl Scheduler {
         self.spawn_workers(&domain);
     }
 
+    /// Queues a re-check ahead of addresses not yet tried: it has waited already, and its
+    /// mostly-accepted RCPT shares sessions with the domain's first-time addresses.
+    fn requeue_first(self: &Arc<Self>, pending: Pending) {
+        let domain = self.domain_for(&pending);
+        domain.push_front(pending);
+        self.spawn_workers(&domain);
+    }
+
     fn domain_for(&self, pending: &Pending) -> Arc<Domain> {
         let name = pending.prepared.address.domain().to_string();
         let mut domains = self.domains.lock().expect("domains lock");
@@ -145,7 +153,7 @@ impl Scheduler {
             ))
             .await;
             tokio::time::sleep(Duration::from_secs_f64(delay)).await;
-            scheduler.enqueue(pending);
+            scheduler.requeue_first(pending);
         });
         None
     }

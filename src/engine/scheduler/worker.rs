@@ -13,7 +13,9 @@ use crate::engine::classify::{RcptClass, classify_rcpt};
 use crate::engine::connect::{Ledger, Ready, Request, mail_from, open_session};
 use crate::engine::emit::Emitter;
 use crate::engine::event::Stage;
-use crate::engine::outcome::{Decision, rcpt_decision, session_failure, with_catch_all};
+use crate::engine::outcome::{
+    Decision, Refusal, rcpt_decision, refusal, session_failure, with_catch_all,
+};
 use crate::engine::smtp::command::Command;
 use crate::engine::smtp::reply::Reply;
 use crate::engine::smtp::session::{Session, SessionError};
@@ -65,6 +67,7 @@ async fn session_round(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, mut own
     let request = Request {
         hosts: &domain.hosts,
         smtputf8,
+        defer_mail: true,
     };
     let report = &mut owner.prepared.report;
     let mut ledger = Ledger {
@@ -142,7 +145,12 @@ struct Tally {
 async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pending, ready: Ready) {
     let ctx = scheduler.ctx();
     let engine = &ctx.config.engine;
-    let Ready { mut session, facts } = ready;
+    let Ready {
+        mut session,
+        facts,
+        mail_deferred,
+    } = ready;
+    let mut mail_pending = mail_deferred;
     let pipelining = session.offers("PIPELINING");
     let mut tally = Tally::default();
     let mut batch = vec![owner];
@@ -161,7 +169,18 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
             room.min(1)
         };
         if batch.len() < size {
-            batch.extend(domain.take(size - batch.len()));
+            for pending in domain.take(size - batch.len()) {
+                if pending.prepared.address.needs_smtputf8() && !session.offers("SMTPUTF8") {
+                    let detail = format!(
+                        "the address needs SMTPUTF8, which {} does not offer",
+                        facts.host
+                    );
+                    let decision = Decision::new(Reason::ProtocolError, detail, None);
+                    complete(pending, decision, Some(facts.clone())).await;
+                } else {
+                    batch.push(pending);
+                }
+            }
         }
         if batch.is_empty() || room == 0 {
             for pending in batch.drain(..) {
@@ -185,19 +204,39 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
             }
             first = false;
         }
-        let commands: Vec<(Command, Emitter)> = batch
-            .iter()
-            .map(|p| {
-                (
-                    Command::RcptTo(p.prepared.address.smtp_path()),
-                    p.emit.clone(),
-                )
-            })
-            .collect();
-        for _ in &commands {
-            ctx.stats.rcpt_sent();
+        let mut commands: Vec<(Command, Emitter)> = Vec::with_capacity(batch.len() + 1);
+        if mail_pending {
+            let utf8 = session.offers("SMTPUTF8");
+            commands.push((mail_from(ctx, utf8), batch[0].emit.clone()));
         }
-        let (replies, error) = session.send_pipelined(&commands).await;
+        for p in &batch {
+            ctx.stats.rcpt_sent();
+            commands.push((
+                Command::RcptTo(p.prepared.address.smtp_path()),
+                p.emit.clone(),
+            ));
+        }
+        let (mut replies, error) = session.send_pipelined(&commands).await;
+        if mail_pending && !replies.is_empty() {
+            mail_pending = false;
+            let mail = replies.remove(0);
+            if !mail.is_positive() {
+                // The RCPTs that travelled with a refused MAIL mean nothing: the refusal is the answer.
+                let decision = match refusal(&mail, "MAIL FROM") {
+                    Refusal::Decided(decision) => decision,
+                    Refusal::Next { reason, detail } => Decision::new(reason, detail, Some(&mail)),
+                };
+                for pending in batch.drain(..) {
+                    settle(scheduler, pending, decision.clone(), Some(facts.clone())).await;
+                }
+                for pending in domain.take_all() {
+                    settle(scheduler, pending, decision.clone(), Some(facts.clone())).await;
+                }
+                session.set_emitter(Emitter::detached());
+                session.quit().await;
+                return;
+            }
+        }
         if let Some((pending, decision)) = held.take() {
             complete(pending, decision, Some(facts.clone())).await;
         }
@@ -250,7 +289,7 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
         }
         if new_transaction {
             session.set_emitter(carrier(&held));
-            if !renew_transaction(&mut session, ctx, tally.in_transaction).await {
+            if !renew_transaction(&mut session, ctx).await {
                 break;
             }
             tally.in_transaction = 0;
@@ -287,17 +326,13 @@ fn too_many_recipients(reply: &Reply) -> bool {
 }
 
 /// RSET and a new MAIL FROM; false when the session cannot go on.
-async fn renew_transaction(
-    session: &mut Session,
-    ctx: &crate::engine::context::CheckContext,
-    smtputf8_hint: usize,
-) -> bool {
-    let _ = smtputf8_hint;
+async fn renew_transaction(session: &mut Session, ctx: &crate::engine::context::CheckContext) -> bool {
     match session.send(&Command::Rset).await {
         Ok(reply) if reply.is_positive() => {}
         _ => return false,
     }
-    matches!(session.send(&mail_from(ctx, false)).await, Ok(reply) if reply.is_positive())
+    let utf8 = session.offers("SMTPUTF8");
+    matches!(session.send(&mail_from(ctx, utf8)).await, Ok(reply) if reply.is_positive())
 }
 
 /// The domain's catch-all answer: probed in this session if nobody has yet.

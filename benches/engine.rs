@@ -24,7 +24,11 @@ fn list() -> Vec<String> {
     let mut list = Vec::with_capacity(DOMAINS * PER_DOMAIN);
     for n in 0..PER_DOMAIN {
         for d in 0..DOMAINS {
-            let local = if n % 10 < 7 { format!("ok{n}") } else { format!("no{n}") };
+            let local = if n % 10 < 7 {
+                format!("ok{n}")
+            } else {
+                format!("no{n}")
+            };
             list.push(format!("{local}@{}", mxknock::lab::zone::bulk_domain(d)));
         }
     }
@@ -68,7 +72,12 @@ async fn run(strategy: Strategy, list: &[String]) -> Figures {
         }
     }
     let snapshot = stats.snapshot();
-    Figures { wall: started.elapsed(), sessions: snapshot.sessions_opened, rcpts: snapshot.rcpts_sent, verdicts }
+    Figures {
+        wall: started.elapsed(),
+        sessions: snapshot.sessions_opened,
+        rcpts: snapshot.rcpts_sent,
+        verdicts,
+    }
 }
 
 /// The fastest any scheduler could be under the same latency and limits, even knowing every
@@ -127,7 +136,11 @@ fn batch_peak_memory() {
     let mut file = std::io::BufWriter::new(std::fs::File::create(&input).expect("list file"));
     for n in 0..5_000 {
         for d in 0..DOMAINS {
-            let local = if n % 10 < 7 { format!("ok{n}") } else { format!("no{n}") };
+            let local = if n % 10 < 7 {
+                format!("ok{n}")
+            } else {
+                format!("no{n}")
+            };
             writeln!(file, "{local}@{}", mxknock::lab::zone::bulk_domain(d)).expect("write list");
         }
     }
@@ -135,7 +148,16 @@ fn batch_peak_memory() {
     let output = dir.join("out.jsonl");
     let started = Instant::now();
     let status = std::process::Command::new(binary)
-        .args(["batch", "--demo", "--helo", "bench.lab.test", "--greylist-wait", "0", "--concurrency", "64"])
+        .args([
+            "batch",
+            "--demo",
+            "--helo",
+            "bench.lab.test",
+            "--greylist-wait",
+            "0",
+            "--concurrency",
+            "64",
+        ])
         .arg(&input)
         .arg("--output")
         .arg(&output)
@@ -148,7 +170,9 @@ fn batch_peak_memory() {
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: getrusage writes into the zeroed struct we own.
     unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
-    let lines = std::fs::read_to_string(&output).map(|t| t.lines().count()).unwrap_or(0);
+    let lines = std::fs::read_to_string(&output)
+        .map(|t| t.lines().count())
+        .unwrap_or(0);
     println!(
         "batch over 100,000 addresses: exit {status}, {lines} results in {:.1} s, peak RSS {:.1} MB",
         started.elapsed().as_secs_f64(),
@@ -161,7 +185,10 @@ fn main() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let list = list();
     let n = list.len();
-    println!("{n} addresses over {DOMAINS} domains; lab latency {} ms per reply round trip", LATENCY.as_millis());
+    println!(
+        "{n} addresses over {DOMAINS} domains; lab latency {} ms per reply round trip",
+        LATENCY.as_millis()
+    );
     let scheduled = runtime.block_on(run(Strategy::Scheduled, &list));
     print("(a) scheduler", &scheduled, n);
     let naive = runtime.block_on(run(Strategy::PerAddress, &list));
@@ -173,7 +200,8 @@ fn main() {
         bound.as_secs_f64(),
         scheduled.wall.as_secs_f64() / bound.as_secs_f64()
     );
-    let agree = scheduled.verdicts[Verdict::Undeliverable as usize] == naive.verdicts[Verdict::Undeliverable as usize];
+    let agree = scheduled.verdicts[Verdict::Undeliverable as usize]
+        == naive.verdicts[Verdict::Undeliverable as usize];
     println!("undeliverable counts agree between (a) and (b): {agree}");
     batch_peak_memory();
 }

@@ -90,15 +90,7 @@ pub fn parse_csv(text: &str) -> LoadedList {
     let column = reader
         .headers()
         .ok()
-        .and_then(|headers| {
-            headers.iter().position(|h| {
-                let h = h.trim().to_ascii_lowercase();
-                matches!(
-                    h.as_str(),
-                    "email" | "e-mail" | "email address" | "address" | "mail"
-                )
-            })
-        })
+        .and_then(|headers| headers.iter().position(is_address_header))
         .unwrap_or(0);
     for record in reader.records() {
         match record {
@@ -117,6 +109,54 @@ pub fn parse_csv(text: &str) -> LoadedList {
         }
     }
     list.finish()
+}
+
+/// Parses a list of unknown kind (standard input): CSV when [`looks_like_csv`], else text.
+pub fn parse_sniffed(text: &str) -> LoadedList {
+    if looks_like_csv(text) {
+        // Blank the comments above the header (keeping their lines, so numbers stay right).
+        let mut in_header = true;
+        let text: Vec<&str> = strip_bom(text)
+            .split('\n')
+            .map(|line| {
+                let trimmed = line.trim();
+                if in_header && (trimmed.is_empty() || trimmed.starts_with('#')) {
+                    ""
+                } else {
+                    in_header = false;
+                    line
+                }
+            })
+            .collect();
+        parse_csv(&text.join("\n"))
+    } else {
+        parse_text(text)
+    }
+}
+
+/// Whether the first line that is not blank or a `#` comment is a CSV header: it has a comma
+/// and a cell named like an address column (email, e-mail, address ...).
+pub fn looks_like_csv(text: &str) -> bool {
+    let Some(first) = strip_bom(text)
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+    else {
+        return false;
+    };
+    first.contains(',')
+        && first
+            .split(',')
+            .any(|cell| is_address_header(cell.trim().trim_matches('"')))
+}
+
+/// A header cell that names the address column (any case).
+fn is_address_header(cell: &str) -> bool {
+    let cell = cell.trim().to_ascii_lowercase();
+    matches!(
+        cell.as_str(),
+        "email" | "e-mail" | "email address" | "address" | "mail"
+    )
 }
 
 fn strip_bom(text: &str) -> &str {
@@ -196,6 +236,23 @@ mod tests {
     #[test]
     fn csv_without_a_named_column_uses_the_first() {
         let list = parse_csv("who,age\nann@x.test,1\n");
+        assert_eq!(list.entries[0].address, "ann@x.test");
+    }
+
+    #[test]
+    fn standard_input_is_csv_only_when_it_starts_with_an_address_header() {
+        assert!(looks_like_csv("# list\n\nName,\"Email\"\nann,ann@x.test\n"));
+        assert!(!looks_like_csv("email@x.test\nbob@x.test\n"));
+        assert!(!looks_like_csv("who,age\nann@x.test,1\n"));
+        assert!(!looks_like_csv(""));
+        let list = parse_sniffed("# list\n\nName,Email\nann,ann@x.test\n");
+        assert_eq!(list.entries.len(), 1, "{list:?}");
+        assert_eq!(list.entries[0].address, "ann@x.test");
+        assert_eq!(list.entries[0].line, 4);
+        let list = parse_sniffed("\u{feff}name,email\nann,ann@x.test\n");
+        assert_eq!(list.entries[0].address, "ann@x.test");
+        assert_eq!(list.entries[0].line, 2);
+        let list = parse_sniffed("# x\nann@x.test\n");
         assert_eq!(list.entries[0].address, "ann@x.test");
     }
 

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use mxknock::cli::args::{Cli, Command};
-use mxknock::cli::{check, exit};
+use mxknock::cli::{batch, check, exit};
 use mxknock::config::{ColorMode, Config, Overrides};
 use mxknock::engine::Engine;
 use mxknock::engine::net::Net;
@@ -64,6 +64,7 @@ async fn dispatch(cli: Cli, config: Config) -> anyhow::Result<i32> {
     .map_err(anyhow::Error::msg)?;
     match &cli.command {
         Some(Command::Check(args)) => check::run(args, config, net, color).await,
+        Some(Command::Batch(args)) => batch::run(args, config, net).await,
         None => run_tui(cli.file.clone(), cli.common.demo, config, net, color).await,
     }
 }

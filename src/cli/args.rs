@@ -1,8 +1,9 @@
-//! The command line (clap derive): `mxknock [FILE]`, `mxknock check ADDR...`.
+//! The command line (clap derive): `mxknock [FILE]`, `mxknock check ADDR...`,
+//! `mxknock batch FILE|-`.
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{ColorMode, Overrides, StartTlsMode};
 
@@ -14,6 +15,7 @@ Exit codes:
   3  at least one address is risky (and none worse)
   4  at least one address is unknown (and none undeliverable)
   5  at least one address is undeliverable
+130  batch was stopped by Ctrl-C (run it again with --resume to carry on)
 
 Environment: MXKNOCK_HELO, MXKNOCK_FROM, MXKNOCK_DNS, MXKNOCK_SMTP_PORT, MXKNOCK_CONCURRENCY,
 MXKNOCK_TIMEOUT, MXKNOCK_STARTTLS, MXKNOCK_COLOR override the config file; flags override them.
@@ -39,6 +41,9 @@ pub struct Cli {
 pub enum Command {
     /// Check addresses and print one line (or JSON object) each.
     Check(CheckArgs),
+    /// Check a list (file or standard input) and write one CSV row or JSON line per distinct
+    /// address, as each finishes; --resume carries on after an interrupted run.
+    Batch(BatchArgs),
 }
 
 /// `mxknock check`
@@ -54,6 +59,36 @@ pub struct CheckArgs {
     /// ~> <~ inside TLS) with response times; with --json, include it in each object.
     #[arg(long)]
     pub transcript: bool,
+}
+
+/// `mxknock batch`
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// The list: a file (one address per line with # comments, or CSV when it ends in .csv),
+    /// or - for standard input (CSV when its first line is a header naming an email column).
+    #[arg(value_name = "FILE|-")]
+    pub input: PathBuf,
+    /// Write the results here instead of standard output.
+    #[arg(long, short = 'o', value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Output format (default: from the --output extension, .csv or .jsonl/.json/.ndjson;
+    /// otherwise csv).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<BatchFormat>,
+    /// Carry on after an interrupted run: skip the addresses already in --output (dropping an
+    /// unfinished last row) and append the rest.
+    #[arg(long, requires = "output")]
+    pub resume: bool,
+}
+
+/// The output formats of `batch`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BatchFormat {
+    /// Comma-separated values with a header row (the columns of the TUI's export).
+    Csv,
+    /// One JSON object per line (the full report, as `check --json`).
+    #[value(alias = "ndjson")]
+    Jsonl,
 }
 
 /// Options shared by every command.

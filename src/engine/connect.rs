@@ -344,7 +344,9 @@ async fn converse(
     }
     emit.stage(Stage::MailFrom).await;
     step!(
-        session.send(&mail_from(ctx, session.offers("SMTPUTF8"))).await,
+        session
+            .send(&mail_from(ctx, session.offers("SMTPUTF8")))
+            .await,
         "MAIL FROM"
     );
     HostOutcome::Ready(Ready {

@@ -326,7 +326,10 @@ fn too_many_recipients(reply: &Reply) -> bool {
 }
 
 /// RSET and a new MAIL FROM; false when the session cannot go on.
-async fn renew_transaction(session: &mut Session, ctx: &crate::engine::context::CheckContext) -> bool {
+async fn renew_transaction(
+    session: &mut Session,
+    ctx: &crate::engine::context::CheckContext,
+) -> bool {
     match session.send(&Command::Rset).await {
         Ok(reply) if reply.is_positive() => {}
         _ => return false,

@@ -1,0 +1,463 @@
+//! `mxknock batch FILE|-`: checks a list and writes one CSV row or JSON line per distinct
+//! address, in completion order, each flushed as soon as it is known, so an interrupted run
+//! loses nothing finished; `--resume` carries on from what the output already holds.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{IsTerminal, Read, Write};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+
+use super::args::{BatchArgs, BatchFormat};
+use super::exit;
+use super::output::json_line;
+use super::resume;
+use crate::config::Config;
+use crate::engine::net::Net;
+use crate::engine::stats::StatsSnapshot;
+use crate::engine::verdict::{Report, Verdict};
+use crate::engine::{Engine, EngineHandle, EventKind, JobId, Stage};
+use crate::export::{CSV_COLUMNS, Format, csv_record};
+use crate::input::{self, LoadedList};
+
+/// The exit code when Ctrl-C stops a run (128 + SIGINT, as shells report it).
+pub const INTERRUPTED: i32 = 130;
+
+/// Runs `batch` over `net` and returns the exit code.
+pub async fn run(args: &BatchArgs, config: Config, net: Net) -> anyhow::Result<i32> {
+    let format = output_format(args);
+    let stdin = args.input == Path::new("-");
+    let source = if stdin {
+        "<stdin>".to_string()
+    } else {
+        args.input.display().to_string()
+    };
+    let list = match load_list(&args.input, stdin) {
+        Ok(list) => list,
+        Err(e) => {
+            eprintln!("mxknock: {e}");
+            return Ok(exit::USAGE);
+        }
+    };
+    let list_len = list.entries.len();
+    for bad in &list.bad_rows {
+        eprintln!("mxknock: {source}:{}: {}", bad.line, bad.message);
+    }
+    let overwrites_list = !stdin && !args.resume;
+    if let Some(output) = &args.output
+        && overwrites_list
+        && same_file(&args.input, output)
+    {
+        eprintln!(
+            "mxknock: {} is both the list and the output; write the results elsewhere",
+            output.display()
+        );
+        return Ok(exit::USAGE);
+    }
+    let (mut sink, previous) = match Sink::open(args.output.as_deref(), format, args.resume) {
+        Ok(opened) => opened,
+        Err(e) => {
+            eprintln!("mxknock: {e}");
+            return Ok(exit::USAGE);
+        }
+    };
+    let todo: Vec<String> = list
+        .entries
+        .into_iter()
+        .map(|e| e.address)
+        .filter(|a| !previous.contains(&a.trim().to_lowercase()))
+        .collect();
+    let total = todo.len();
+    let mut summary = Summary {
+        skipped: list_len - total,
+        duplicates: list.duplicates,
+        bad_rows: list.bad_rows.len(),
+        ..Summary::default()
+    };
+
+    let started = Instant::now();
+    let progress = progress_bar(total as u64);
+    let (handle, mut events) = Engine::start(Arc::new(config), net);
+    let stats = handle.stats_source();
+    let mut feeder = Feeder::new(handle, todo, WINDOW);
+    let to_stdout = args.output.is_none();
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    let interrupted = loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                Some(event) => {
+                    feeder.saw(event.job, &event.kind);
+                    if matches!(event.kind, EventKind::Stage(Stage::Greylisted(_))) {
+                        progress.set_message(summary.counts(feeder.greylisted()));
+                    }
+                    if let EventKind::Finished(report) = event.kind {
+                        if to_stdout {
+                            // Keep the bar off the rows when both go to the terminal.
+                            progress.suspend(|| sink.write(&report))
+                        } else {
+                            sink.write(&report)
+                        }
+                        .context("writing the results")?;
+                        summary.add(report.verdict);
+                        progress.inc(1);
+                        progress.set_message(summary.counts(feeder.greylisted()));
+                    }
+                }
+                None => break false,
+            },
+            _ = &mut ctrl_c => break true,
+        }
+    };
+    progress.finish_and_clear();
+    summary.elapsed = started.elapsed();
+    summary.stats = stats.snapshot();
+    eprint!("{}", summary.render());
+    if interrupted {
+        let left = total - summary.checked();
+        let hint = match &args.output {
+            Some(_) if left > 0 => {
+                format!("; {left} left: run the same command with --resume to carry on")
+            }
+            _ => String::new(),
+        };
+        eprintln!("mxknock: interrupted{hint}");
+        return Ok(INTERRUPTED);
+    }
+    Ok(exit::for_verdicts(summary.verdicts()))
+}
+
+/// How many submitted addresses may be in the engine at once, not counting those waiting for a
+/// greylisting re-check. Every submitted address holds a task of a few KiB until it is
+/// prepared, so a list of millions is fed in step with the results instead of all at once.
+pub const WINDOW: usize = 10_000;
+
+/// Submits the list to the engine a window at a time, and drops the handle after the last
+/// address so the event stream can end.
+struct Feeder {
+    handle: Option<EngineHandle>,
+    rest: std::vec::IntoIter<String>,
+    window: usize,
+    /// Submitted, not finished, not parked for greylisting.
+    in_flight: usize,
+    /// Parked for a greylisting re-check (and not finished).
+    parked: HashSet<JobId>,
+}
+
+impl Feeder {
+    fn new(handle: EngineHandle, addresses: Vec<String>, window: usize) -> Self {
+        let mut feeder = Feeder {
+            handle: Some(handle),
+            rest: addresses.into_iter(),
+            window,
+            in_flight: 0,
+            parked: HashSet::new(),
+        };
+        feeder.fill();
+        feeder
+    }
+
+    fn fill(&mut self) {
+        let Some(handle) = &self.handle else { return };
+        while self.in_flight < self.window {
+            let Some(address) = self.rest.next() else {
+                self.handle = None;
+                return;
+            };
+            handle.submit(address);
+            self.in_flight += 1;
+        }
+    }
+
+    /// Follows one event: a finished or greylisted address makes room for the next ones.
+    fn saw(&mut self, job: JobId, kind: &EventKind) {
+        match kind {
+            EventKind::Stage(Stage::Greylisted(_)) if self.parked.insert(job) => {
+                self.in_flight = self.in_flight.saturating_sub(1);
+            }
+            EventKind::Finished(_) if !self.parked.remove(&job) => {
+                self.in_flight = self.in_flight.saturating_sub(1)
+            }
+            _ => return,
+        }
+        self.fill();
+    }
+
+    /// How many addresses wait for a greylisting re-check.
+    fn greylisted(&self) -> usize {
+        self.parked.len()
+    }
+}
+
+/// --format, else the output file's extension, else CSV.
+pub fn output_format(args: &BatchArgs) -> Format {
+    match args.format {
+        Some(BatchFormat::Csv) => Format::Csv,
+        Some(BatchFormat::Jsonl) => Format::Jsonl,
+        None => args
+            .output
+            .as_deref()
+            .and_then(Format::from_path)
+            .unwrap_or(Format::Csv),
+    }
+}
+
+/// Reads the list: a file through [`input::load_file`], or standard input (CSV when it starts
+/// with an address header).
+fn load_list(path: &Path, stdin: bool) -> Result<LoadedList, String> {
+    if stdin {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
+        return Ok(input::parse_sniffed(&String::from_utf8_lossy(&bytes)));
+    }
+    input::load_file(path).map_err(|e| e.to_string())
+}
+
+/// Whether two paths name one existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// Where results go: every row is written whole and flushed at once.
+struct Sink {
+    out: Box<dyn Write + Send>,
+    format: Format,
+}
+
+impl Sink {
+    /// Opens the output (standard output when `path` is None) and writes the CSV header when
+    /// the file does not have it yet. Returns the addresses an earlier run wrote (`resume`).
+    fn open(
+        path: Option<&Path>,
+        format: Format,
+        resume: bool,
+    ) -> Result<(Sink, HashSet<String>), String> {
+        let (out, previous, has_header): (Box<dyn Write + Send>, _, _) = match (path, resume) {
+            (None, _) => (Box::new(std::io::stdout()), HashSet::new(), false),
+            (Some(path), false) => {
+                let file = File::create(path)
+                    .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+                (Box::new(file), HashSet::new(), false)
+            }
+            (Some(path), true) => {
+                let resumed = resume::open(path, format)
+                    .map_err(|e| format!("{}: {e}; not resuming", path.display()))?;
+                if resumed.dropped > 0 {
+                    eprintln!(
+                        "mxknock: {}: cut off an unfinished last row ({} bytes)",
+                        path.display(),
+                        resumed.dropped
+                    );
+                }
+                let previous = resumed.previous;
+                if previous.rows > 0 {
+                    eprintln!(
+                        "mxknock: {}: {} results already there, resuming",
+                        path.display(),
+                        previous.rows
+                    );
+                }
+                (
+                    Box::new(resumed.file),
+                    previous.addresses,
+                    previous.has_header,
+                )
+            }
+        };
+        let mut sink = Sink { out, format };
+        if format == Format::Csv && !has_header {
+            sink.put(&csv_line(CSV_COLUMNS))
+                .map_err(|e| format!("cannot write the CSV header: {e}"))?;
+        }
+        Ok((sink, previous))
+    }
+
+    /// Writes one result and flushes it.
+    fn write(&mut self, report: &Report) -> std::io::Result<()> {
+        let line = match self.format {
+            Format::Csv => csv_line(csv_record(report)),
+            Format::Jsonl => format!("{}\n", json_line(report)).into_bytes(),
+        };
+        self.put(&line)
+    }
+
+    fn put(&mut self, line: &[u8]) -> std::io::Result<()> {
+        self.out.write_all(line)?;
+        self.out.flush()
+    }
+}
+
+/// One CSV row with its newline.
+fn csv_line<I, T>(cells: I) -> Vec<u8>
+where
+    I: IntoIterator<Item = T>,
+    T: AsRef<[u8]>,
+{
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer
+        .write_record(cells)
+        .expect("writing to memory cannot fail");
+    writer.into_inner().expect("writing to memory cannot fail")
+}
+
+/// A progress bar on standard error when it is a terminal; hidden otherwise.
+fn progress_bar(total: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    let style = ProgressStyle::with_template("{wide_bar} {pos}/{len} {rate} ETA {eta} {msg}")
+        .expect("a valid template")
+        .with_key(
+            "rate",
+            |state: &ProgressState, out: &mut dyn std::fmt::Write| {
+                let _ = write!(out, "{:.1}/s", state.per_sec());
+            },
+        );
+    bar.set_style(style);
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+/// What a run did, for the closing summary.
+#[derive(Debug, Default)]
+struct Summary {
+    /// Results per verdict, in the order of [`Verdict::ALL`].
+    counts: [usize; 4],
+    skipped: usize,
+    duplicates: usize,
+    bad_rows: usize,
+    elapsed: Duration,
+    stats: StatsSnapshot,
+}
+
+impl Summary {
+    fn add(&mut self, verdict: Verdict) {
+        let index = Verdict::ALL.iter().position(|v| *v == verdict);
+        self.counts[index.expect("every verdict is in ALL")] += 1;
+    }
+
+    fn checked(&self) -> usize {
+        self.counts.iter().sum()
+    }
+
+    /// Every verdict given, once per kind (enough for the exit code).
+    fn verdicts(&self) -> impl Iterator<Item = Verdict> + '_ {
+        Verdict::ALL
+            .into_iter()
+            .zip(self.counts)
+            .filter(|(_, n)| *n > 0)
+            .map(|(v, _)| v)
+    }
+
+    /// `12 ok, 3 risky, 1 unknown, 40 undeliverable (2 greylisted)` for the progress bar.
+    fn counts(&self, greylisted: usize) -> String {
+        let [deliverable, risky, unknown, undeliverable] = self.counts;
+        let waiting = if greylisted > 0 {
+            format!(" ({greylisted} greylisted)")
+        } else {
+            String::new()
+        };
+        format!(
+            "{deliverable} ok, {risky} risky, {unknown} unknown, {undeliverable} undeliverable{waiting}"
+        )
+    }
+
+    fn render(&self) -> String {
+        let checked = self.checked();
+        let secs = self.elapsed.as_secs_f64();
+        let rate = if secs > 0.0 {
+            checked as f64 / secs
+        } else {
+            0.0
+        };
+        let mut text =
+            format!("mxknock batch: {checked} checked in {secs:.2} s ({rate:.1} addresses/s)\n");
+        let mut row =
+            |label: &str, value: String| text.push_str(&format!("  {label:<18}{value:>8}\n"));
+        for (verdict, count) in Verdict::ALL.into_iter().zip(self.counts) {
+            row(verdict.as_str(), count.to_string());
+        }
+        row("skipped (resume)", self.skipped.to_string());
+        row("duplicates", self.duplicates.to_string());
+        row("bad rows", self.bad_rows.to_string());
+        row("sessions opened", self.stats.sessions_opened.to_string());
+        row("RCPTs sent", self.stats.rcpts_sent.to_string());
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::lab::{Lab, LabOptions};
+
+    #[tokio::test]
+    async fn the_feeder_keeps_a_window_of_addresses_in_the_engine_and_ends_the_stream() {
+        let lab = Lab::start(LabOptions::fast()).await.unwrap();
+        let mut config = Config::default();
+        config.smtp.helo = Some("verifier.lab.test".into());
+        config.engine.greylist_max_wait = 0.0;
+        let net = lab.net(Duration::from_secs(2)).unwrap();
+        let (handle, mut events) = Engine::start(Arc::new(config), net);
+        let addresses: Vec<String> = (0..25)
+            .map(|i| format!("user{i}@lab.test"))
+            .chain(["alice@lab.test".to_string()])
+            .collect();
+        let mut feeder = Feeder::new(handle, addresses.clone(), 4);
+        let mut finished = Vec::new();
+        while let Some(event) = events.recv().await {
+            // Job ids count in submit order: job k exists only once k - 3 jobs have finished.
+            assert!(
+                event.job.0 < finished.len() as u64 + 4,
+                "job {} seen with {} finished: more than the window",
+                event.job.0,
+                finished.len()
+            );
+            feeder.saw(event.job, &event.kind);
+            assert!(feeder.in_flight <= 4);
+            if let EventKind::Finished(report) = event.kind {
+                finished.push(report.address);
+            }
+        }
+        assert!(feeder.handle.is_none());
+        finished.sort();
+        let mut expected = addresses;
+        expected.sort();
+        assert_eq!(finished, expected);
+    }
+
+    #[test]
+    fn the_format_comes_from_the_flag_then_the_extension_then_csv() {
+        let args = |output: Option<&str>, format: Option<BatchFormat>| BatchArgs {
+            input: "-".into(),
+            output: output.map(Into::into),
+            format,
+            resume: false,
+        };
+        assert_eq!(output_format(&args(None, None)), Format::Csv);
+        assert_eq!(output_format(&args(Some("r.NDJSON"), None)), Format::Jsonl);
+        assert_eq!(output_format(&args(Some("r.txt"), None)), Format::Csv);
+        assert_eq!(
+            output_format(&args(Some("r.csv"), Some(BatchFormat::Jsonl))),
+            Format::Jsonl
+        );
+    }
+
+    #[test]
+    fn csv_lines_are_quoted_and_end_in_a_newline() {
+        assert_eq!(csv_line(["a", "b,c", "d\"e"]), b"a,\"b,c\",\"d\"\"e\"\n");
+    }
+}

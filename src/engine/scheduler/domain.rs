@@ -2,6 +2,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use tokio::sync::OnceCell;
 
@@ -22,6 +23,9 @@ pub struct Domain {
     /// Whether it accepts any address: probed once, by the first session with an accepted RCPT.
     pub catch_all: OnceCell<Option<bool>>,
     queue: Mutex<Queue>,
+    answered: AtomicU64,
+    refused: AtomicU64,
+    rechecks_waiting: AtomicI64,
 }
 
 impl Domain {
@@ -35,7 +39,36 @@ impl Domain {
                 pending: VecDeque::new(),
                 workers: 0,
             }),
+            answered: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
+            rechecks_waiting: AtomicI64::new(0),
         }
+    }
+
+    /// Counts RCPT answers, to estimate how many sessions the rest will take.
+    pub fn record_answers(&self, answered: usize, refused: usize) {
+        self.answered.fetch_add(answered as u64, Ordering::Relaxed);
+        self.refused.fetch_add(refused as u64, Ordering::Relaxed);
+    }
+
+    /// Counts greylisted addresses waiting for their re-check (+1 / -1).
+    pub fn waiting_rechecks(&self, delta: i64) {
+        self.rechecks_waiting.fetch_add(delta, Ordering::Relaxed);
+    }
+
+    /// Sessions the domain still needs, estimated from its queue, its waiting re-checks and the
+    /// share of refused RCPTs so far (each session may take `per_session` RCPTs and
+    /// `rejected_per_session` refusals). In thousandths, as a gate priority.
+    pub fn remaining_work(&self, per_session: usize, rejected_per_session: usize) -> u64 {
+        let queued = self.queue.lock().expect("queue lock").pending.len() as f64;
+        let waiting = self.rechecks_waiting.load(Ordering::Relaxed).max(0) as f64;
+        let answered = self.answered.load(Ordering::Relaxed) as f64;
+        let refused = self.refused.load(Ordering::Relaxed) as f64;
+        let refusal_rate = (refused + 1.0) / (answered + 4.0);
+        let left = queued + waiting;
+        let sessions = (left / per_session.max(1) as f64)
+            .max(left * refusal_rate / rejected_per_session.max(1) as f64);
+        (sessions * 1000.0) as u64
     }
 
     /// Adds an address at the back.

@@ -10,6 +10,7 @@
 //! again after a real delay (`greylist_schedule`), up to `greylist_max_wait`.
 
 mod domain;
+pub mod gate;
 mod worker;
 
 use std::collections::HashMap;
@@ -17,6 +18,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
+
+use gate::PriorityGate;
 
 use super::context::CheckContext;
 use super::emit::Emitter;
@@ -51,7 +54,7 @@ pub struct HostGate {
 /// The scheduler of one engine run.
 pub struct Scheduler {
     ctx: Arc<CheckContext>,
-    sessions: Arc<Semaphore>,
+    sessions: Arc<PriorityGate>,
     domains: Mutex<HashMap<String, Arc<Domain>>>,
     hosts: Mutex<HashMap<String, Arc<HostGate>>>,
     paused: tokio::sync::watch::Receiver<bool>,
@@ -60,7 +63,7 @@ pub struct Scheduler {
 impl Scheduler {
     /// A scheduler over `ctx`; `paused` holds new sessions while true.
     pub fn new(ctx: Arc<CheckContext>, paused: tokio::sync::watch::Receiver<bool>) -> Arc<Self> {
-        let sessions = Arc::new(Semaphore::new(ctx.config.engine.concurrency.max(1)));
+        let sessions = PriorityGate::new(ctx.config.engine.concurrency.max(1));
         Arc::new(Scheduler {
             ctx,
             sessions,
@@ -77,14 +80,6 @@ impl Scheduler {
         self.spawn_workers(&domain);
     }
 
-    /// Queues a re-check ahead of addresses not yet tried: it has waited already, and its
-    /// mostly-accepted RCPT shares sessions with the domain's first-time addresses.
-    fn requeue_first(self: &Arc<Self>, pending: Pending) {
-        let domain = self.domain_for(&pending);
-        domain.push_front(pending);
-        self.spawn_workers(&domain);
-    }
-
     fn domain_for(&self, pending: &Pending) -> Arc<Domain> {
         let name = pending.prepared.address.domain().to_string();
         let mut domains = self.domains.lock().expect("domains lock");
@@ -97,7 +92,10 @@ impl Scheduler {
     /// Starts workers until the domain has as many as its queue deserves (at most `per_host`).
     pub(super) fn spawn_workers(self: &Arc<Self>, domain: &Arc<Domain>) {
         let engine = &self.ctx.config.engine;
-        while domain.claim_worker(engine.per_host, engine.rcpts_per_session) {
+        // A second session is worth opening once the queue holds more than one session's worth
+        // of possible refusals, not only once it holds a full session of RCPTs.
+        let per_session = engine.rcpts_per_session.min(engine.rejected_per_session);
+        while domain.claim_worker(engine.per_host, per_session) {
             let scheduler = self.clone();
             let domain = domain.clone();
             tokio::spawn(async move { worker::run(scheduler, domain).await });
@@ -141,6 +139,8 @@ impl Scheduler {
             return Some(pending);
         }
         pending.greylist_tries += 1;
+        let domain = self.domain_for(&pending);
+        domain.waiting_rechecks(1);
         let scheduler = self.clone();
         tokio::spawn(async move {
             let emit = pending.emit.clone();
@@ -153,7 +153,8 @@ impl Scheduler {
             ))
             .await;
             tokio::time::sleep(Duration::from_secs_f64(delay)).await;
-            scheduler.requeue_first(pending);
+            domain.waiting_rechecks(-1);
+            scheduler.enqueue(pending);
         });
         None
     }

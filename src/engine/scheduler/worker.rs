@@ -24,6 +24,9 @@ use crate::engine::verdict::{Attempt, Reason, SmtpFacts};
 /// Largest pipelined RCPT batch.
 const MAX_BATCH: usize = 16;
 
+/// A pipelining session ends when fewer refusals than this are left in its budget.
+const MIN_BATCH: usize = 3;
+
 /// How often an address may go back to the queue because its session broke.
 const MAX_REQUEUES: usize = 2;
 
@@ -38,9 +41,9 @@ pub async fn run(scheduler: Arc<Scheduler>, domain: Arc<Domain>) {
         let Ok(_host_permit) = gate.permits.clone().acquire_owned().await else {
             return;
         };
-        let Ok(_session_permit) = scheduler.sessions.clone().acquire_owned().await else {
-            return;
-        };
+        let engine = &scheduler.ctx.config.engine;
+        let priority = domain.remaining_work(engine.rcpts_per_session, engine.rejected_per_session);
+        let _session_permit = scheduler.sessions.acquire(priority).await;
         {
             let interval = Duration::from_secs_f64(scheduler.ctx.config.engine.connect_interval);
             let mut last = gate.last_connect.lock().await;
@@ -163,6 +166,13 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
             .rcpts_per_session
             .saturating_sub(tally.rcpts)
             .min(engine.rejected_per_session.saturating_sub(tally.rejected));
+        let refusals_left = engine.rejected_per_session.saturating_sub(tally.rejected);
+        // With pipelining, a session whose refusal budget has shrunk to a trickle of one or
+        // two RCPTs per round trip does less per second than a fresh one: hand the rest on.
+        let trickle = pipelining
+            && tally.rcpts > 0
+            && refusals_left < MIN_BATCH.min(engine.rejected_per_session);
+        let room = if trickle { 0 } else { room };
         let size = if pipelining {
             room.min(MAX_BATCH)
         } else {
@@ -244,6 +254,10 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
         let mut new_transaction = false;
         let mut server_closing = false;
         let mut requeue = Vec::new();
+        domain.record_answers(
+            replies.len(),
+            replies.iter().filter(|r| !r.is_positive()).count(),
+        );
         for reply in replies {
             let Some(pending) = jobs.next() else { break };
             tally.rcpts += 1;

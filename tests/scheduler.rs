@@ -67,7 +67,9 @@ fn lab_options(latency_ms: u64) -> LabOptions {
 async fn many_addresses_of_a_domain_share_one_session() {
     let lab = Lab::start(lab_options(2)).await.unwrap();
     let list = addresses("ok", "lab.test", 30);
-    let run = run(&lab, config(), &list).await;
+    let mut one_at_a_time = config();
+    one_at_a_time.engine.per_host = 1;
+    let run = run(&lab, one_at_a_time, &list).await;
     assert!(
         run.reports.iter().all(|r| r.reason == Reason::Ok),
         "{:?}",
@@ -103,6 +105,15 @@ async fn many_addresses_of_a_domain_share_one_session() {
 }
 
 #[tokio::test]
+async fn with_default_limits_thirty_addresses_take_at_most_two_sessions() {
+    let lab = Lab::start(lab_options(2)).await.unwrap();
+    let run = run(&lab, config(), &addresses("ok", "lab.test", 30)).await;
+    assert!(run.reports.iter().all(|r| r.reason == Reason::Ok));
+    assert!(run.sessions <= 2, "{} sessions", run.sessions);
+    assert_eq!(run.rcpts, 31);
+}
+
+#[tokio::test]
 async fn rejected_rcpts_per_session_are_capped() {
     let lab = Lab::start(lab_options(1)).await.unwrap();
     let list = addresses("no", "lab.test", 40);
@@ -125,7 +136,9 @@ async fn rejected_rcpts_per_session_are_capped() {
 async fn too_many_recipients_starts_a_new_transaction() {
     let lab = Lab::start(lab_options(1)).await.unwrap();
     let list = addresses("ok", "limited.test", 12);
-    let run = run(&lab, config(), &list).await;
+    let mut one_at_a_time = config();
+    one_at_a_time.engine.per_host = 1;
+    let run = run(&lab, one_at_a_time, &list).await;
     assert!(
         run.reports.iter().all(|r| r.reason == Reason::Ok),
         "{:?}",

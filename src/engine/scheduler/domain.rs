@@ -97,6 +97,11 @@ impl Domain {
         queue.pending.drain(..n).collect()
     }
 
+    /// Whether nothing is queued.
+    pub fn is_empty(&self) -> bool {
+        self.queue.lock().expect("queue lock").pending.is_empty()
+    }
+
     /// Takes every queued address.
     pub fn take_all(&self) -> Vec<Pending> {
         self.queue

@@ -143,6 +143,8 @@ struct Tally {
     rcpts: usize,
     rejected: usize,
     in_transaction: usize,
+    /// RCPTs the server takes per transaction, once a 452 told us.
+    transaction_limit: Option<usize>,
 }
 
 async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pending, ready: Ready) {
@@ -162,6 +164,17 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
     // so the session's own lines (RSET, MAIL, QUIT) land in a transcript that is still open.
     let mut held: Option<(Pending, Decision)> = None;
     loop {
+        if tally
+            .transaction_limit
+            .is_some_and(|limit| tally.in_transaction >= limit)
+            && !domain.is_empty()
+        {
+            session.set_emitter(carrier(&held));
+            if !renew_transaction(&mut session, ctx).await {
+                break;
+            }
+            tally.in_transaction = 0;
+        }
         let room = engine
             .rcpts_per_session
             .saturating_sub(tally.rcpts)
@@ -173,6 +186,10 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
             && tally.rcpts > 0
             && refusals_left < MIN_BATCH.min(engine.rejected_per_session);
         let room = if trickle { 0 } else { room };
+        let room = match tally.transaction_limit {
+            Some(limit) => room.min(limit.saturating_sub(tally.in_transaction)),
+            None => room,
+        };
         let size = if pipelining {
             room.min(MAX_BATCH)
         } else {
@@ -260,17 +277,20 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
         );
         for reply in replies {
             let Some(pending) = jobs.next() else { break };
+            if too_many_recipients(&reply) && tally.in_transaction > 0 {
+                // The transaction is full, not the mailbox: Postfix does not count this as a
+                // client error. Remember the server's limit and go on in a new transaction.
+                tally.transaction_limit.get_or_insert(tally.in_transaction);
+                new_transaction = true;
+                requeue.push(pending);
+                continue;
+            }
             tally.rcpts += 1;
             tally.in_transaction += 1;
             if !reply.is_positive() {
                 tally.rejected += 1;
             }
             let class = classify_rcpt(&reply);
-            if too_many_recipients(&reply) && tally.in_transaction > 1 {
-                new_transaction = true;
-                requeue.push(pending);
-                continue;
-            }
             if reply.code == 421 {
                 server_closing = true;
                 requeue.push(pending);

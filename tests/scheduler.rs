@@ -52,6 +52,13 @@ fn config() -> Config {
     config
 }
 
+/// The defaults, but one session per host at a time: what one session can do is visible.
+fn one_session_per_host() -> Config {
+    let mut config = config();
+    config.engine.per_host = 1;
+    config
+}
+
 fn addresses(prefix: &str, domain: &str, n: usize) -> Vec<String> {
     (0..n).map(|i| format!("{prefix}{i}@{domain}")).collect()
 }
@@ -67,9 +74,7 @@ fn lab_options(latency_ms: u64) -> LabOptions {
 async fn many_addresses_of_a_domain_share_one_session() {
     let lab = Lab::start(lab_options(2)).await.unwrap();
     let list = addresses("ok", "lab.test", 30);
-    let mut one_at_a_time = config();
-    one_at_a_time.engine.per_host = 1;
-    let run = run(&lab, one_at_a_time, &list).await;
+    let run = run(&lab, one_session_per_host(), &list).await;
     assert!(
         run.reports.iter().all(|r| r.reason == Reason::Ok),
         "{:?}",
@@ -136,9 +141,7 @@ async fn rejected_rcpts_per_session_are_capped() {
 async fn too_many_recipients_starts_a_new_transaction() {
     let lab = Lab::start(lab_options(1)).await.unwrap();
     let list = addresses("ok", "limited.test", 12);
-    let mut one_at_a_time = config();
-    one_at_a_time.engine.per_host = 1;
-    let run = run(&lab, one_at_a_time, &list).await;
+    let run = run(&lab, one_session_per_host(), &list).await;
     assert!(
         run.reports.iter().all(|r| r.reason == Reason::Ok),
         "{:?}",

@@ -76,6 +76,8 @@ pub struct SmtpConfig {
     pub catch_all_probe: bool,
     /// How many MX hosts to try before giving up.
     pub max_mx_hosts: usize,
+    /// Reach mail servers through this SOCKS5 proxy: `socks5://[user:password@]host:port`.
+    pub proxy: Option<String>,
 }
 
 impl Default for SmtpConfig {
@@ -90,6 +92,7 @@ impl Default for SmtpConfig {
             command_timeout: 30.0,
             catch_all_probe: true,
             max_mx_hosts: 3,
+            proxy: None,
         }
     }
 }
@@ -198,6 +201,7 @@ pub struct Overrides {
     pub per_host: Option<usize>,
     pub connect_interval: Option<f64>,
     pub greylist_max_wait: Option<f64>,
+    pub proxy: Option<String>,
 }
 
 impl Overrides {
@@ -226,6 +230,7 @@ impl Overrides {
                 text("MXKNOCK_CONNECT_INTERVAL"),
             )?,
             greylist_max_wait: env_number("MXKNOCK_GREYLIST_WAIT", text("MXKNOCK_GREYLIST_WAIT"))?,
+            proxy: text("MXKNOCK_PROXY"),
         })
     }
 
@@ -269,6 +274,9 @@ impl Overrides {
         }
         if let Some(v) = self.greylist_max_wait {
             config.engine.greylist_max_wait = v;
+        }
+        if let Some(v) = &self.proxy {
+            config.smtp.proxy = Some(v.clone());
         }
     }
 }
@@ -375,6 +383,14 @@ impl Config {
             if !(secs.is_finite() && secs >= 0.0) {
                 return invalid("engine", format!("{secs} is not a number of seconds >= 0"));
             }
+        }
+        if let Some(proxy) = self.smtp.proxy.as_deref().filter(|p| !p.is_empty()) {
+            crate::engine::proxy::Socks5Proxy::parse(proxy).map_err(|message| {
+                ConfigError::Invalid {
+                    setting: "smtp.proxy",
+                    message,
+                }
+            })?;
         }
         if self.smtp.max_mx_hosts == 0 {
             return invalid("smtp.max_mx_hosts", "must be at least 1".into());

@@ -58,7 +58,9 @@ async fn dispatch(cli: Cli, config: Config) -> anyhow::Result<i32> {
         None
     };
     let net = match &lab {
-        Some(lab) => lab.net(Config::secs(config.dns.timeout)),
+        Some(lab) => lab
+            .net(Config::secs(config.dns.timeout))
+            .and_then(|net| net.with_proxy(config.smtp.proxy.as_deref())),
         None => Net::from_config(&config),
     }
     .map_err(anyhow::Error::msg)?;

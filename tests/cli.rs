@@ -246,3 +246,22 @@ fn a_bad_key_binding_in_the_config_is_a_usage_error() {
     assert_eq!(code, 2);
     assert!(stderr.contains("explode"), "{stderr}");
 }
+
+#[test]
+fn a_malformed_proxy_is_a_usage_error_naming_it() {
+    let (code, _, stderr) = run(
+        &[
+            "check",
+            "--demo",
+            "--proxy",
+            "http://127.0.0.1:3128",
+            "alice@lab.test",
+        ],
+        &[],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("smtp.proxy") && stderr.contains("socks5://"),
+        "{stderr}"
+    );
+}

@@ -136,6 +136,9 @@ pub struct CommonArgs {
     /// Longest total wait for greylisting re-checks, in seconds (0: no re-check).
     #[arg(long, global = true, value_name = "SECS")]
     pub greylist_wait: Option<f64>,
+    /// Reach mail servers through a SOCKS5 proxy: socks5://[user:password@]host:port.
+    #[arg(long, global = true, value_name = "URL")]
+    pub proxy: Option<String>,
 }
 
 impl CommonArgs {
@@ -154,6 +157,7 @@ impl CommonArgs {
             per_host: self.per_host,
             connect_interval: self.connect_interval,
             greylist_max_wait: self.greylist_wait,
+            proxy: self.proxy.clone(),
         }
     }
 }

@@ -180,12 +180,20 @@ async fn try_host(
         command: Config::secs(smtp.command_timeout),
     };
     emit.stage(Stage::Connecting(mx.host.clone())).await;
-    emit.info(format!("connecting to {}[{}]:{}", mx.host, ip, facts.port))
-        .await;
+    let via = ctx
+        .net
+        .proxy
+        .as_ref()
+        .map(|p| format!(" via SOCKS5 proxy {}", p.shown()))
+        .unwrap_or_default();
+    emit.info(format!(
+        "connecting to {}[{}]:{}{via}",
+        mx.host, ip, facts.port
+    ))
+    .await;
     let connect_started = Instant::now();
     let io = match ctx
         .net
-        .dialer
         .connect(ip, Config::secs(smtp.connect_timeout))
         .await
     {

@@ -17,6 +17,7 @@ pub mod lists;
 pub mod net;
 pub mod outcome;
 pub mod prepare;
+pub mod proxy;
 pub mod scheduler;
 pub mod smtp;
 pub mod stats;

@@ -71,6 +71,8 @@ pub struct Net {
     pub dns: Dns,
     /// Opens connections.
     pub dialer: Dialer,
+    /// Reach mail servers through this SOCKS5 proxy.
+    pub proxy: Option<super::proxy::Socks5Proxy>,
 }
 
 impl Net {
@@ -89,12 +91,41 @@ impl Net {
             DnsServers::Given(addrs)
         };
         let dns = Dns::new(&servers, crate::config::Config::secs(config.dns.timeout))?;
-        Ok(Net {
+        Net {
             dns,
             dialer: Dialer::Direct {
                 port: config.smtp.port,
             },
-        })
+            proxy: None,
+        }
+        .with_proxy(config.smtp.proxy.as_deref())
+    }
+
+    /// Sets the proxy from its configured text (None or empty: no proxy).
+    pub fn with_proxy(mut self, proxy: Option<&str>) -> Result<Net, String> {
+        self.proxy = match proxy.filter(|p| !p.is_empty()) {
+            Some(text) => Some(super::proxy::Socks5Proxy::parse(text)?),
+            None => None,
+        };
+        Ok(self)
+    }
+
+    /// Connects to `ip`, directly or through the proxy, within `timeout`.
+    pub async fn connect(&self, ip: IpAddr, timeout: Duration) -> io::Result<BoxIo> {
+        let Some(proxy) = &self.proxy else {
+            return self.dialer.connect(ip, timeout).await;
+        };
+        let target = self.dialer.target(ip)?;
+        let stream = tokio::time::timeout(timeout, proxy.connect(target))
+            .await
+            .map_err(|_| {
+                io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "connect through the proxy timed out",
+                )
+            })??;
+        stream.set_nodelay(true)?;
+        Ok(Box::new(stream))
     }
 }
 

@@ -164,6 +164,7 @@ impl Lab {
         Ok(Net {
             dns,
             dialer: self.dialer(),
+            proxy: None,
         })
     }
 }

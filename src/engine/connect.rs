@@ -113,7 +113,7 @@ pub async fn open_session(
             };
             match outcome {
                 HostOutcome::Ready(ready) => {
-                    ledger.attempts.push(attempt("ready"));
+                    ledger.attempts.push(attempt("session opened"));
                     return Ok(ready);
                 }
                 HostOutcome::Decided(decision, facts) => {

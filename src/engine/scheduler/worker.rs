@@ -215,9 +215,14 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
             }
             break;
         }
-        for (index, pending) in batch.iter().enumerate() {
+        for (index, pending) in batch.iter_mut().enumerate() {
             pending.emit.stage(Stage::RcptTo).await;
             if !first {
+                pending.prepared.report.attempts.push(Attempt {
+                    host: facts.host.clone(),
+                    ip: Some(facts.ip.clone()),
+                    outcome: format!("joined an open session (RCPT {})", tally.rcpts + index + 1),
+                });
                 pending
                     .emit
                     .info(format!(

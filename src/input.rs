@@ -48,7 +48,7 @@ pub enum LoadError {
     },
 }
 
-/// Reads a list file; CSV when the name ends in .csv, else text (unless the text sniffs as CSV).
+/// Reads a list file: CSV when the name ends in .csv, else a text list.
 pub fn load_file(path: &Path) -> Result<LoadedList, LoadError> {
     let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
         path: path.display().to_string(),

@@ -18,7 +18,8 @@ Exit codes:
 130  batch was stopped by Ctrl-C (run it again with --resume to carry on)
 
 Environment: MXKNOCK_HELO, MXKNOCK_FROM, MXKNOCK_DNS, MXKNOCK_SMTP_PORT, MXKNOCK_CONCURRENCY,
-MXKNOCK_TIMEOUT, MXKNOCK_STARTTLS, MXKNOCK_COLOR override the config file; flags override them.
+MXKNOCK_TIMEOUT, MXKNOCK_STARTTLS, MXKNOCK_COLOR, MXKNOCK_PER_HOST, MXKNOCK_CONNECT_INTERVAL,
+MXKNOCK_GREYLIST_WAIT, MXKNOCK_PROXY override the config file; flags override them.
 NO_COLOR (when not empty) turns colour off.";
 
 /// Tells whether an email address really exists by asking its mail server, and shows the whole

@@ -119,22 +119,22 @@ async fn settle(
     decision: Decision,
     facts: Option<SmtpFacts>,
 ) {
-    if decision.reason == Reason::Greylisted {
+    let mut decision = decision;
+    let pending = if decision.reason == Reason::Greylisted {
         let Some(pending) = scheduler.retry_later(pending) else {
             return;
         };
-        let tries = pending.greylist_tries;
-        let mut decision = decision;
-        if tries > 0 {
+        if pending.greylist_tries > 0 {
             decision.detail = format!(
-                "{} (still greylisted after {tries} re-checks)",
-                decision.detail
+                "{} (still greylisted after {} re-checks)",
+                decision.detail, pending.greylist_tries
             );
         }
-        complete(pending, decision, facts).await;
+        pending
     } else {
-        complete(pending, decision, facts).await;
-    }
+        pending
+    };
+    complete(pending, decision, facts).await;
 }
 
 /// Counters of one session.
@@ -320,7 +320,7 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
             if let Some((pending, decision)) = held.take() {
                 complete(pending, decision, Some(facts.clone())).await;
             }
-            broken_session(scheduler, domain, unanswered, &e, &facts).await;
+            broken_session(domain, unanswered, &e, &facts).await;
             return;
         }
         if server_closing {
@@ -419,7 +419,6 @@ async fn catch_all(
 
 /// The session broke mid-RCPT: unanswered addresses go back to the queue (a few times), then fail.
 async fn broken_session(
-    scheduler: &Arc<Scheduler>,
     domain: &Arc<Domain>,
     unanswered: Vec<Pending>,
     error: &SessionError,
@@ -444,5 +443,4 @@ async fn broken_session(
             domain.push_front(pending);
         }
     }
-    let _ = scheduler;
 }

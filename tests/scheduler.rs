@@ -199,6 +199,28 @@ async fn the_per_host_session_cap_is_never_exceeded() {
 }
 
 #[tokio::test]
+async fn the_per_host_cap_counts_every_domain_whose_mx_shares_the_server_ip() {
+    // sameip.test's MX has another name but the same address as lab.test's: one server.
+    let lab = Lab::start(lab_options(3)).await.unwrap();
+    let mut list = addresses("ok", "lab.test", 100);
+    list.extend(addresses("ok", "sameip.test", 100));
+    let mut config = config();
+    config.engine.rcpts_per_session = 10;
+    let run = run(&lab, config, &list).await;
+    assert!(
+        run.reports
+            .iter()
+            .all(|r| r.verdict == Verdict::Deliverable),
+        "every address is answered"
+    );
+    assert_eq!(
+        lab.log.max_concurrent("mx1.lab.test"),
+        2,
+        "two domains, two MX names, one IP: still at most 2 sessions at once"
+    );
+}
+
+#[tokio::test]
 async fn catch_all_is_probed_once_per_domain() {
     let lab = Lab::start(lab_options(2)).await.unwrap();
     let mut list = addresses("someone", "catchall.test", 25);

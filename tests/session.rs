@@ -188,3 +188,48 @@ async fn a_server_closing_mid_session_is_reported_as_closed() {
         "{result:?}"
     );
 }
+
+/// A server that answers QUIT, then closes after `close_after` (or never, with None).
+async fn quit_against(close_after: Option<Duration>) -> Duration {
+    let (client, mut server, emit, _rx) = pair();
+    server.write_all(b"220 hi\r\n").await.unwrap();
+    let (session, _) = Session::open(client, emit, TIMEOUTS).await.unwrap();
+    tokio::spawn(async move {
+        let mut buf = [0u8; 64];
+        let _ = server.read(&mut buf).await;
+        server.write_all(b"221 2.0.0 Bye\r\n").await.unwrap();
+        match close_after {
+            Some(delay) => {
+                tokio::time::sleep(delay).await;
+                drop(server);
+            }
+            None => {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                drop(server);
+            }
+        }
+    });
+    let started = tokio::time::Instant::now();
+    session.quit().await;
+    started.elapsed()
+}
+
+#[tokio::test(start_paused = true)]
+async fn quit_waits_for_the_server_to_close_so_its_slot_is_really_free() {
+    let waited = quit_against(Some(Duration::from_millis(300))).await;
+    assert_eq!(
+        waited,
+        Duration::from_millis(300),
+        "quit returns when the server has closed its side, not on the 221 alone"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn quit_gives_up_on_a_server_that_never_closes() {
+    let waited = quit_against(None).await;
+    assert_eq!(
+        waited,
+        Duration::from_secs(2),
+        "a server that keeps the connection after 221 costs at most 2 s"
+    );
+}

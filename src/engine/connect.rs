@@ -11,6 +11,7 @@ use super::context::CheckContext;
 use super::dns::DnsFailure;
 use super::emit::Emitter;
 use super::event::Stage;
+use super::host_limit::HostPermit;
 use super::outcome::{Decision, Refusal, refusal, session_failure};
 use super::smtp::command::Command;
 use super::smtp::session::{Session, Timeouts};
@@ -25,6 +26,8 @@ pub struct Ready {
     pub facts: SmtpFacts,
     /// Whether MAIL FROM was left for the caller to pipeline with its first RCPTs.
     pub mail_deferred: bool,
+    /// This session's slot in the per-host limit of its server's IP, held until it closes.
+    pub host_permit: Option<HostPermit>,
 }
 
 /// No host gave a ready session.
@@ -102,6 +105,18 @@ pub async fn open_session(
             }
         };
         ledger.stages.dns_ms += dns_started.elapsed().as_millis() as u64;
+        let host_permit = match ctx.host_limit.try_enter(ip) {
+            Some(permit) => permit,
+            None => {
+                emit.info(format!(
+                    "{}[{ip}] already has {} sessions open; waiting for one to close",
+                    mx.host, ctx.config.engine.per_host
+                ))
+                .await;
+                ctx.host_limit.enter(ip).await
+            }
+        };
+        let mut host_permit = Some(host_permit);
         let mut use_tls =
             ctx.config.smtp.starttls != StartTlsMode::Never && !ctx.tls_failed(&mx.host);
         loop {
@@ -112,8 +127,9 @@ pub async fn open_session(
                 outcome: outcome.to_string(),
             };
             match outcome {
-                HostOutcome::Ready(ready) => {
+                HostOutcome::Ready(mut ready) => {
                     ledger.attempts.push(attempt("session opened"));
+                    ready.host_permit = host_permit.take();
                     return Ok(ready);
                 }
                 HostOutcome::Decided(decision, facts) => {
@@ -348,6 +364,7 @@ async fn converse(
             session,
             facts,
             mail_deferred: true,
+            host_permit: None,
         });
     }
     emit.stage(Stage::MailFrom).await;
@@ -361,6 +378,7 @@ async fn converse(
         session,
         facts,
         mail_deferred: false,
+        host_permit: None,
     })
 }
 

@@ -1,5 +1,5 @@
 //! What every check of one engine run shares: configuration, network, counters and the per-run
-//! caches (MX answers per domain, hosts whose STARTTLS failed).
+//! caches (MX answers per domain, hosts whose STARTTLS failed) and the per-host session limit.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
 
 use super::dns::MailHosts;
+use super::host_limit::HostLimit;
 use super::net::Net;
 use super::stats::Stats;
 use crate::config::Config;
@@ -21,6 +22,8 @@ pub struct CheckContext {
     pub helo: String,
     /// Sessions and RCPTs counted.
     pub stats: Arc<Stats>,
+    /// At most `engine.per_host` open sessions per server IP, whichever domain they are for.
+    pub host_limit: HostLimit,
     mx: Mutex<HashMap<String, Arc<OnceCell<MailHosts>>>>,
     tls_failed: Mutex<HashSet<String>>,
 }
@@ -29,11 +32,13 @@ impl CheckContext {
     /// A context with empty caches.
     pub fn new(config: Arc<Config>, net: Net) -> CheckContext {
         let helo = config.helo_name();
+        let host_limit = HostLimit::new(config.engine.per_host);
         CheckContext {
             config,
             net,
             helo,
             stats: Arc::default(),
+            host_limit,
             mx: Mutex::default(),
             tls_failed: Mutex::default(),
         }

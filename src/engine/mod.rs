@@ -13,6 +13,7 @@ pub mod context;
 pub mod dns;
 pub mod emit;
 pub mod event;
+pub mod host_limit;
 pub mod lists;
 pub mod net;
 pub mod outcome;

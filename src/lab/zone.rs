@@ -49,6 +49,8 @@ pub fn zone() -> Vec<(&'static str, ZoneEntry)> {
     vec![
         ("lab.test", mx(&[(10, "mx1.lab.test")])),
         ("mx1.lab.test", a(11)),
+        ("sameip.test", mx(&[(10, "mail.sameip.test")])),
+        ("mail.sameip.test", a(11)),
         ("catchall.test", mx(&[(10, "mx.catchall.test")])),
         ("mx.catchall.test", a(12)),
         ("mailinator.com", mx(&[(10, "mx.catchall.test")])),

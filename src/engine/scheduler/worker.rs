@@ -154,6 +154,7 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
         mut session,
         facts,
         mail_deferred,
+        host_permit: _host_permit,
     } = ready;
     let mut mail_pending = mail_deferred;
     let pipelining = session.offers("PIPELINING");

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 
 use super::command::{Command, UnsafeCommand};
 use super::reply::{Reply, ReplyAssembler, ReplyError, read_line};
@@ -247,6 +247,27 @@ impl Session {
         self.timeouts = short;
         let _ = self.send(&Command::Quit).await;
         let _ = self.io.get_mut().shutdown().await;
+        self.await_close().await;
+    }
+
+    /// After QUIT, waits (briefly, reading at most a few KiB) for the server to close its side.
+    /// A server counts the session until it has seen our close and closed its own (Postfix
+    /// logs the disconnect then), so a per-host slot is only free once that has happened: a
+    /// new session opened on the 221 alone would briefly be one too many at the server.
+    async fn await_close(&mut self) {
+        const LINGER: Duration = Duration::from_secs(2);
+        const MAX_DRAINED: usize = 4096;
+        let drain = async {
+            let mut buf = [0u8; 512];
+            let mut drained = 0;
+            while drained <= MAX_DRAINED {
+                match self.io.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => drained += n,
+                }
+            }
+        };
+        let _ = tokio::time::timeout(LINGER.min(self.timeouts.command), drain).await;
     }
 
     async fn read_reply(

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# mxknock against real mail servers: Postfix (with postgrey), Exim, dnsmasq and dante, all
+# started by this script inside a network namespace it creates, and stopped (by pid) with the
+# namespace removed when it ends, also on failure. The unmodified release binary runs inside
+# the namespace on port 25 with the system resolver (/etc/netns/<ns>/resolv.conf -> dnsmasq).
+#
+# Run as root after tests/real_mta/setup.sh has installed the servers:
+#   sudo tests/real_mta/run.sh                 every scenario, the batch and the log checks
+#   sudo tests/real_mta/run.sh --servers-only  start the servers and wait (to try things by hand)
+# Prints SKIPPED (exit 0) where the machine cannot create a network namespace.
+# Environment: MXKNOCK_BIN (default: target/release/mxknock, built if missing),
+# EXIM_BIN (default: the unpacked exim4 under target/real_mta), KEEP_WORK=1 keeps the logs.
+set -uo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+CONF=$HERE/conf
+NS=mxknock-mta-$$
+WORK=$(mktemp -d /tmp/mxknock-mta.XXXXXX)
+chmod 755 "$WORK"
+PROXY_USER=mxknock-proxy
+PROXY_PASSWORD=knock-knock-$$
+CREATED_PROXY_USER=0
+source "$HERE/lib.sh"
+
+if [[ $EUID -ne 0 ]]; then
+    echo "SKIPPED: tests/real_mta/run.sh needs root (network namespaces, port 25)"
+    exit 0
+fi
+if ! ip netns add "$NS" 2>"$WORK/netns.err"; then
+    echo "SKIPPED: this machine cannot create a network namespace: $(cat "$WORK/netns.err")"
+    rm -rf "$WORK"
+    exit 0
+fi
+
+finish() {
+    local status=$?
+    say "stopping everything"
+    stop_all
+    if ((CREATED_PROXY_USER)); then userdel "$PROXY_USER" 2>/dev/null || true; fi
+    if ((FAILED > 0 || status != 0)) || [[ "${KEEP_WORK:-0}" == 1 ]]; then
+        echo "logs kept in $WORK"
+    else
+        rm -rf "$WORK"
+    fi
+}
+trap finish EXIT
+trap 'exit 130' INT TERM
+
+BIN=${MXKNOCK_BIN:-$REPO/target/release/mxknock}
+EXIM=${EXIM_BIN:-$REPO/target/real_mta/exim/usr/sbin/exim4}
+for tool in dnsmasq postfix postgrey danted jq openssl; do
+    command -v "$tool" >/dev/null || { echo "missing $tool: run tests/real_mta/setup.sh"; exit 1; }
+done
+[[ -x "$EXIM" ]] || { echo "missing $EXIM: run tests/real_mta/setup.sh"; exit 1; }
+if [[ ! -x "$BIN" ]]; then
+    say "building the release binary"
+    (cd "$REPO" && cargo build --release --locked) || exit 1
+fi
+
+source "$HERE/servers.sh"
+source "$HERE/scenarios.sh"
+source "$HERE/batch.sh"
+source "$HERE/server_logs.sh"
+
+say "namespace $NS, scratch $WORK"
+ip -n "$NS" link set lo up
+# The servers' own addresses, so Postfix finds them as local interfaces (127.0.0.99 stays dead).
+for address in 127.0.0.10 127.0.0.11 127.0.0.20; do
+    ip -n "$NS" addr add "$address/8" dev lo
+done
+mkdir -p "/etc/netns/$NS"
+echo "nameserver 127.0.0.1" >"/etc/netns/$NS/resolv.conf"
+
+start_servers || exit 1
+if [[ "${1:-}" == --servers-only ]]; then
+    echo "servers up in namespace $NS; try: ip netns exec $NS $BIN check --transcript user1@users.test"
+    echo "Ctrl-C (or kill $$) stops them"
+    sleep infinity &
+    wait $!
+    exit 0
+fi
+run_scenarios
+run_batch
+check_server_logs
+
+say "$PASSED passed, $FAILED failed"
+((FAILED == 0))

@@ -1,0 +1,82 @@
+# The single-address scenarios of the real-MTA test: each line of scenarios.tsv is one run of
+# `mxknock check --json --transcript` inside the namespace, its verdict and reason asserted,
+# plus the checks that need more than a verdict. Sourced by run.sh.
+
+# mxknock ARGS...: the release binary inside the namespace, with a clean environment (no
+# MXKNOCK_* from the caller) and the test's config file.
+mxknock() {
+    in_ns env -i PATH="$PATH" HOME="$WORK" "$BIN" "$1" --config "$WORK/mxknock.toml" "${@:2}"
+}
+
+# The reply that decided a report, as the note quotes it: code, enhanced code, text.
+decisive_reply() {
+    jq -r 'if .smtp.code then "\(.smtp.code) \(.smtp.enhanced_code // "") \(.smtp.message)"
+           else .detail end' <<<"$1" | tr -s ' '
+}
+
+transcript_text() { jq -r '.transcript[] | "\(.direction) \(.text)"' <<<"$1"; }
+
+# Checks beyond verdict and reason, by scenario name.
+extra_checks() {
+    local name=$1 json=$2 transcript
+    transcript=$(transcript_text "$json")
+    case $name in
+    postfix-user | exim-user)
+        expect_eq "$name: STARTTLS negotiated" "$(jq -r '.smtp.tls != null' <<<"$json")" true
+        expect_match "$name: transcript shows RCPT" "$transcript" '^sent RCPT TO:<'
+        expect_match "$name: transcript shows QUIT" "$transcript" '^sent QUIT'
+        ;;
+    postfix-catch-all)
+        expect_eq "$name: accept_all flag" "$(jq -r .flags.accept_all <<<"$json")" true ;;
+    postgrey-then-*)
+        expect_match "$name: first answer was postgrey's 450" "$transcript" 'Greylisted'
+        ;;
+    implicit-mx)
+        expect_eq "$name: implicit MX" "$(jq -r '.mx[0].implicit' <<<"$json")" true ;;
+    dead-primary-mx)
+        expect_eq "$name: tried the dead primary first" "$(jq -r '.attempts[0].host' <<<"$json")" dead.backup.test
+        expect_eq "$name: answered by the backup" "$(jq -r .smtp.host <<<"$json")" mx.users.test
+        ;;
+    proxy-open | proxy-auth)
+        expect_match "$name: transcript names the proxy" "$transcript" 'via SOCKS5 proxy socks5://'
+        if grep -q -- "$PROXY_PASSWORD" <<<"$json"; then
+            fail "$name: the proxy password appears in the report"
+        else
+            pass "$name: the proxy password appears nowhere in the report"
+        fi
+        ;;
+    esac
+}
+
+run_scenarios() {
+    say "single checks (scenarios.tsv)"
+    render "$CONF/mxknock.toml" "$WORK/mxknock.toml"
+    printf '| scenario | address | server reply | verdict / reason |\n|---|---|---|---|\n' >"$WORK/scenarios.md"
+    local name address verdict reason args json
+    while IFS=$'\t' read -r name address verdict reason args; do
+        [[ -z "$name" || "$name" == \#* ]] && continue
+        args=${args//@PROXY_USER@/$PROXY_USER}
+        args=${args//@PROXY_PASSWORD@/$PROXY_PASSWORD}
+        # shellcheck disable=SC2086 # the arguments column is split on purpose
+        json=$(mxknock check --json --transcript $args "$address")
+        if ! jq -e . >/dev/null 2>&1 <<<"$json"; then
+            fail "$name: no JSON report for $address: $json"
+            continue
+        fi
+        expect_eq "$name: $address" "$(jq -r '"\(.verdict)/\(.reason)"' <<<"$json")" "$verdict/$reason"
+        extra_checks "$name" "$json"
+        printf '| %s | %s | %s | %s/%s |\n' "$name" "$address" "$(decisive_reply "$json")" \
+            "$(jq -r .verdict <<<"$json")" "$(jq -r .reason <<<"$json")" >>"$WORK/scenarios.md"
+        echo "$json" >>"$WORK/scenarios.jsonl"
+    done <"$HERE/scenarios.tsv"
+    injection_check
+    cat "$WORK/scenarios.md"
+}
+
+# An address with CR LF and an SMTP command in it never reaches a server: it is refused as
+# invalid syntax before any connection (the server logs show no DATA either, checked later).
+injection_check() {
+    local json
+    json=$(mxknock check --json $'x@users.test>\r\nDATA\r\n<y@users.test')
+    expect_eq "injection: CR LF in an address" "$(jq -r '"\(.verdict)/\(.reason)"' <<<"$json")" undeliverable/invalid_syntax
+}

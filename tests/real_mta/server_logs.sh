@@ -1,0 +1,42 @@
+# What the servers themselves logged over the whole run: no DATA ever, no pipelining
+# violation, never enough refused RCPTs in one session for Postfix to start its error delays,
+# and the proxies really carried the sessions. Sourced by run.sh.
+
+check_postfix_log() {
+    local log=$WORK/postfix.log
+    expect_no_match "Postfix: no session ever sent DATA" "$log" 'disconnect from .* data='
+    expect_no_match "Postfix: no message was queued" "$log" 'postfix/qmgr.*from=<'
+    expect_no_match "Postfix: never 'too many errors'" "$log" 'too many errors'
+    expect_no_match "Postfix: no improper pipelining" "$log" 'improper command pipelining'
+    expect_no_match "Postfix: no lost connections" "$log" 'lost connection'
+    expect_no_match "Postfix: no timeouts" "$log" 'timeout after'
+    local worst
+    worst=$(grep -Eo ' rcpt=[0-9]+/[0-9]+' "$log" |
+        awk -F'[=/]' '{ refused = $3 - $2; if (refused > worst) worst = refused } END { print worst + 0 }')
+    expect_le "Postfix: most refused RCPTs in one session (its soft error limit is 10)" "$worst" 8
+    local most
+    most=$(grep -Eo ' rcpt=[0-9]+/[0-9]+' "$log" | awk -F'[=/]' '{ if ($3 > most) most = $3 } END { print most + 0 }')
+    expect_le "Postfix: most RCPTs in one session" "$most" 50
+}
+
+
+check_exim_log() {
+    local log=$WORK/exim/mainlog
+    expect_no_match "Exim: no message received (no '<=' line)" "$log" ' <= '
+    expect_no_match "Exim: no DATA command" "$log" 'C=.*DATA'
+    expect_no_match "Exim: no pipelining violation" "$log" 'synchronization error'
+    expect_no_match "Exim: no protocol errors" "$log" 'protocol error'
+}
+
+check_proxy_logs() {
+    expect_match "dante (no auth) carried a session to Postfix" "$(cat "$WORK"/danted-1080.log)" '127\.0\.0\.10\.25'
+    expect_match "dante (username) carried a session to Postfix" "$(cat "$WORK"/danted-1081.log)" '127\.0\.0\.10\.25'
+    expect_match "dante (username) refused the wrong password" "$(cat "$WORK"/danted-1081.log)" 'block|fail|denied'
+}
+
+check_server_logs() {
+    say "server logs"
+    check_postfix_log
+    check_exim_log
+    check_proxy_logs
+}

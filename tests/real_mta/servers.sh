@@ -1,0 +1,84 @@
+# Starting the servers of the real-MTA test inside the namespace. Sourced by run.sh.
+
+# The mailboxes that exist: user0..user299 in every Postfix mailbox domain, carol and
+# user0..user49 on Exim.
+write_mailboxes() {
+    local domain n
+    for domain in users.test aonly.test backup.test grey.test; do
+        for n in $(seq 0 299); do
+            echo "user$n@$domain  $domain/user$n/"
+        done
+    done >"$WORK/postfix/mailboxes"
+    {
+        echo "carol:"
+        for n in $(seq 0 49); do echo "user$n:"; done
+    } >"$WORK/exim/users"
+}
+
+make_certificate() {
+    mkdir -p "$WORK/tls"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=mx.users.test" \
+        -keyout "$WORK/tls/key.pem" -out "$WORK/tls/cert.pem" 2>/dev/null
+    chmod 644 "$WORK/tls/key.pem" "$WORK/tls/cert.pem"
+}
+
+start_dnsmasq() {
+    render "$CONF/dnsmasq.conf" "$WORK/dnsmasq.conf"
+    start dnsmasq "$WORK/dnsmasq.out" dnsmasq --keep-in-foreground --conf-file="$WORK/dnsmasq.conf"
+    wait_port 127.0.0.1 53
+}
+
+start_postgrey() {
+    mkdir -p "$WORK/postgrey"
+    : >"$WORK/postgrey/no-whitelist"
+    chown -R postgrey "$WORK/postgrey"
+    start postgrey "$WORK/postgrey.log" postgrey --inet=127.0.0.1:10023 \
+        --dbdir="$WORK/postgrey" --delay=5 --auto-whitelist-clients=0 \
+        --whitelist-clients="$WORK/postgrey/no-whitelist" \
+        --whitelist-recipients="$WORK/postgrey/no-whitelist" \
+        --user=postgrey --group=postgrey
+    wait_port 127.0.0.1 10023
+}
+
+start_postfix() {
+    mkdir -p "$WORK/postfix" "$WORK/postfix-queue" "$WORK/postfix-data"
+    cp "$CONF/postfix/master.cf" "$CONF/postfix/recipient_access" \
+        "$CONF/postfix/greylisted_domains" "$CONF/postfix/aliases" "$WORK/postfix/"
+    render "$CONF/postfix/main.cf" "$WORK/postfix/main.cf"
+    chown postfix "$WORK/postfix-data"
+    # script(1) gives postfix a terminal, so its own errors reach postfix.out, not syslog.
+    in_ns script -qec "postfix -c $WORK/postfix start" /dev/null >"$WORK/postfix.out" 2>&1 ||
+        { fail "postfix start: $(cat "$WORK/postfix.out")"; return 1; }
+    remember_pidfile "$WORK/postfix-queue/pid/master.pid"
+    wait_port 127.0.0.10 25 && wait_port 127.0.0.11 25
+}
+
+start_exim() {
+    mkdir -p "$WORK/exim/spool"
+    render "$CONF/exim.conf" "$WORK/exim.conf"
+    chown -R Debian-exim "$WORK/exim"
+    start exim "$WORK/exim.out" "$EXIM" -C "$WORK/exim.conf" -bdf
+    wait_port 127.0.0.20 25
+}
+
+start_dante() {
+    if ! id "$PROXY_USER" >/dev/null 2>&1; then
+        useradd --system --no-create-home --shell /usr/sbin/nologin "$PROXY_USER"
+        # shellcheck disable=SC2034 # read by run.sh when it cleans up
+        CREATED_PROXY_USER=1
+    fi
+    echo "$PROXY_USER:$PROXY_PASSWORD" | chpasswd
+    render "$CONF/danted.conf" "$WORK/danted-open.conf" PORT=1080 METHOD=none
+    render "$CONF/danted.conf" "$WORK/danted-auth.conf" PORT=1081 METHOD=username
+    start "dante (no auth)" "$WORK/danted-open.out" danted -f "$WORK/danted-open.conf"
+    start "dante (username)" "$WORK/danted-auth.out" danted -f "$WORK/danted-auth.conf"
+    wait_port 127.0.0.1 1080 && wait_port 127.0.0.1 1081
+}
+
+start_servers() {
+    say "starting dnsmasq, postgrey, Postfix, Exim, dante"
+    mkdir -p "$WORK/postfix" "$WORK/exim"
+    write_mailboxes
+    make_certificate
+    start_dnsmasq && start_postgrey && start_postfix && start_exim && start_dante
+}

@@ -14,6 +14,31 @@ struct Queue {
     workers: usize,
 }
 
+/// RCPT answers a domain gave so far.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Answers {
+    /// RCPTs answered.
+    pub answered: u64,
+    /// Of those, refused (4xx or 5xx).
+    pub refused: u64,
+}
+
+/// Sessions that `left` addresses will take, in thousandths: each session may take
+/// `per_session` RCPTs and `rejected_per_session` refusals, and the share refused so far
+/// (with a prior of one in four while few answers are in) says which limit comes first.
+pub fn sessions_left(
+    left: usize,
+    answers: Answers,
+    per_session: usize,
+    rejected_per_session: usize,
+) -> u64 {
+    let refusal_rate = (answers.refused as f64 + 1.0) / (answers.answered as f64 + 4.0);
+    let left = left as f64;
+    let sessions = (left / per_session.max(1) as f64)
+        .max(left * refusal_rate / rejected_per_session.max(1) as f64);
+    (sessions * 1000.0) as u64
+}
+
 /// A domain being verified.
 pub struct Domain {
     /// Its name (A-label).
@@ -56,19 +81,16 @@ impl Domain {
         self.rechecks_waiting.fetch_add(delta, Ordering::Relaxed);
     }
 
-    /// Sessions the domain still needs, estimated from its queue, its waiting re-checks and the
-    /// share of refused RCPTs so far (each session may take `per_session` RCPTs and
-    /// `rejected_per_session` refusals). In thousandths, as a gate priority.
+    /// Sessions the domain still needs (see [`sessions_left`]), from its queue, its waiting
+    /// re-checks and its RCPT answers so far. In thousandths, as a gate priority.
     pub fn remaining_work(&self, per_session: usize, rejected_per_session: usize) -> u64 {
-        let queued = self.queue.lock().expect("queue lock").pending.len() as f64;
-        let waiting = self.rechecks_waiting.load(Ordering::Relaxed).max(0) as f64;
-        let answered = self.answered.load(Ordering::Relaxed) as f64;
-        let refused = self.refused.load(Ordering::Relaxed) as f64;
-        let refusal_rate = (refused + 1.0) / (answered + 4.0);
-        let left = queued + waiting;
-        let sessions = (left / per_session.max(1) as f64)
-            .max(left * refusal_rate / rejected_per_session.max(1) as f64);
-        (sessions * 1000.0) as u64
+        let queued = self.queue.lock().expect("queue lock").pending.len();
+        let waiting = self.rechecks_waiting.load(Ordering::Relaxed).max(0) as usize;
+        let answers = Answers {
+            answered: self.answered.load(Ordering::Relaxed),
+            refused: self.refused.load(Ordering::Relaxed),
+        };
+        sessions_left(queued + waiting, answers, per_session, rejected_per_session)
     }
 
     /// Adds an address at the back.
@@ -138,5 +160,32 @@ impl Domain {
         } else {
             false
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answers(answered: u64, refused: u64) -> Answers {
+        Answers { answered, refused }
+    }
+
+    #[test]
+    fn a_domain_that_refuses_everything_ranks_above_a_larger_one_that_refuses_a_third() {
+        let greylisting = sessions_left(400, answers(100, 100), 50, 8);
+        let standard = sessions_left(500, answers(100, 30), 50, 8);
+        assert!(greylisting > 2 * standard, "{greylisting} vs {standard}");
+    }
+
+    #[test]
+    fn a_domain_that_accepts_everything_is_bounded_by_the_rcpt_cap() {
+        assert_eq!(sessions_left(500, answers(1000, 0), 50, 8), 10_000);
+    }
+
+    #[test]
+    fn before_any_answer_one_in_four_is_expected_refused() {
+        assert_eq!(sessions_left(400, Answers::default(), 50, 8), 12_500);
+        assert_eq!(sessions_left(0, Answers::default(), 50, 8), 0);
     }
 }

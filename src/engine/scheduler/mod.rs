@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 
-use gate::PriorityGate;
+use gate::{Priority, PriorityGate};
 
 use super::context::CheckContext;
 use super::emit::Emitter;
@@ -116,6 +116,15 @@ impl Scheduler {
                 })
             })
             .clone()
+    }
+
+    /// The domain's claim on a global session slot: its remaining work, asked afresh each time
+    /// a slot is handed out.
+    pub(super) fn priority(&self, domain: &Arc<Domain>) -> Priority {
+        let engine = &self.ctx.config.engine;
+        let (per_session, rejected) = (engine.rcpts_per_session, engine.rejected_per_session);
+        let domain = domain.clone();
+        Arc::new(move || domain.remaining_work(per_session, rejected))
     }
 
     /// The context.

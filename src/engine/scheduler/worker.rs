@@ -6,7 +6,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use tokio::sync::TryAcquireError;
+
 use super::domain::Domain;
+use super::gate::GatePermit;
 use super::{Pending, Scheduler, complete};
 use crate::engine::check::{probe_address, probe_catch_all};
 use crate::engine::classify::{RcptClass, classify_rcpt};
@@ -30,23 +33,37 @@ const MIN_BATCH: usize = 3;
 /// How often an address may go back to the queue because its session broke.
 const MAX_REQUEUES: usize = 2;
 
-/// Runs until the domain's queue is empty.
+/// Runs until the domain's queue is empty. Between its sessions the worker renews its global
+/// session slot rather than giving it up: it keeps the slot unless another domain now has more
+/// work left.
 pub async fn run(scheduler: Arc<Scheduler>, domain: Arc<Domain>) {
+    let host = scheduler.gate(&domain.hosts[0].host);
+    let priority = scheduler.priority(&domain);
+    let mut slot: Option<GatePermit> = None;
     loop {
         if domain.release_worker_if_idle() {
             return;
         }
         scheduler.wait_unpaused().await;
-        let gate = scheduler.gate(&domain.hosts[0].host);
-        let Ok(_host_permit) = gate.permits.clone().acquire_owned().await else {
-            return;
+        // Never hold a global slot while waiting for a host that another domain keeps busy.
+        let host_permit = match host.permits.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(TryAcquireError::Closed) => return,
+            Err(TryAcquireError::NoPermits) => {
+                slot = None;
+                let Ok(permit) = host.permits.clone().acquire_owned().await else {
+                    return;
+                };
+                permit
+            }
         };
-        let engine = &scheduler.ctx.config.engine;
-        let priority = domain.remaining_work(engine.rcpts_per_session, engine.rejected_per_session);
-        let _session_permit = scheduler.sessions.acquire(priority).await;
+        let session_slot = match slot.take() {
+            Some(held) => held.renew(priority.clone()).await,
+            None => scheduler.sessions.acquire(priority.clone()).await,
+        };
         {
             let interval = Duration::from_secs_f64(scheduler.ctx.config.engine.connect_interval);
-            let mut last = gate.last_connect.lock().await;
+            let mut last = host.last_connect.lock().await;
             if let Some(previous) = *last {
                 let since = previous.elapsed();
                 if since < interval {
@@ -55,10 +72,12 @@ pub async fn run(scheduler: Arc<Scheduler>, domain: Arc<Domain>) {
             }
             *last = Some(Instant::now());
         }
+        slot = Some(session_slot);
         let Some(owner) = domain.take(1).pop() else {
             continue;
         };
         session_round(&scheduler, &domain, owner).await;
+        drop(host_permit);
         scheduler.spawn_workers(&domain);
     }
 }

@@ -116,11 +116,14 @@ fn lower_bound(config: &Config) -> Duration {
 fn print(name: &str, f: &Figures, n: usize) {
     let secs = f.wall.as_secs_f64();
     println!(
-        "{name:<22} wall {secs:>7.2} s  {:>7.0} addr/s  sessions/addr {:.3}  RCPTs/addr {:.3}  verdicts D/R/U/X {:?}",
+        "{name:<22} wall {secs:>7.2} s  {:>7.0} addr/s  sessions/addr {:.3}  RCPTs/addr {:.3}  deliverable {} risky {} unknown {} undeliverable {}",
         n as f64 / secs,
         f.sessions as f64 / n as f64,
         f.rcpts as f64 / n as f64,
-        f.verdicts
+        f.verdicts[0],
+        f.verdicts[1],
+        f.verdicts[2],
+        f.verdicts[3]
     );
 }
 
@@ -173,7 +176,8 @@ fn batch_peak_memory() {
         .map(|t| t.lines().count())
         .unwrap_or(0);
     println!(
-        "batch over 100,000 addresses: exit {status}, {lines} results in {:.1} s, peak RSS {:.1} MB",
+        "batch over 100,000 addresses: exit code {} (worst verdict), {lines} results in {:.1} s, peak RSS {:.1} MB",
+        status.code().map_or("none".to_string(), |c| c.to_string()),
         started.elapsed().as_secs_f64(),
         usage.ru_maxrss as f64 / 1024.0
     );

@@ -194,6 +194,16 @@ fn demo_list_mid_run_with_streaming_transcript() {
 }
 
 #[test]
+fn wide_list_shows_reason_mx_time_and_live_stages() {
+    let mut app = demo_mid_run();
+    app.apply(EngineEvent {
+        job: JobId(8),
+        kind: EventKind::Stage(Stage::Greylisted(45)),
+    });
+    insta::assert_snapshot!(render(&mut app, 180, 16));
+}
+
+#[test]
 fn filter_applied() {
     let mut app = demo_mid_run();
     app.update(Action::FilterUnknown);

@@ -283,10 +283,10 @@ fn greylisted_rows_count_down_to_their_recheck() {
     assert_eq!(app.active, 0, "a greylisted address holds no session");
     let later = app.now + Duration::from_secs(18);
     assert_eq!(
-        app.rows[0].live_label(later, false),
-        "greylisted: re-check in 42 s"
+        app.rows[0].live_cells(later),
+        ("greylisted", "re-check in 42 s".to_string())
     );
-    assert_eq!(app.rows[0].live_label(later, true), "grey 42s");
+    assert_eq!(app.rows[0].live_label_compact(later), "grey 42s");
     finish(&mut app, 0, Reason::Ok);
     assert_eq!(app.rows[0].retry_at, None);
 }

@@ -130,16 +130,26 @@ impl Row {
         self.duration_ms = u32::try_from(report.duration_ms).unwrap_or(u32::MAX);
     }
 
-    /// The live state for the list: the stage, or the greylisting countdown.
-    pub fn live_label(&self, now: std::time::Instant, compact: bool) -> String {
+    /// The live state for the list's verdict and reason columns while the check runs:
+    /// ("queued", ""), ("checking", the SMTP stage) or ("greylisted", the countdown).
+    pub fn live_cells(&self, now: std::time::Instant) -> (&'static str, String) {
         match (self.progress, self.retry_at) {
             (Progress::Greylisted, Some(at)) => {
                 let secs = at.saturating_duration_since(now).as_secs();
-                if compact {
-                    format!("grey {secs}s")
-                } else {
-                    format!("greylisted: re-check in {secs} s")
-                }
+                ("greylisted", format!("re-check in {secs} s"))
+            }
+            (Progress::Queued, _) => ("queued", String::new()),
+            (Progress::Greylisted, None) => ("greylisted", String::new()),
+            (progress, _) => ("checking", progress.label().to_string()),
+        }
+    }
+
+    /// The live state in one short word for a narrow list: the stage, or "grey 42s".
+    pub fn live_label_compact(&self, now: std::time::Instant) -> String {
+        match (self.progress, self.retry_at) {
+            (Progress::Greylisted, Some(at)) => {
+                let secs = at.saturating_duration_since(now).as_secs();
+                format!("grey {secs}s")
             }
             (progress, _) => progress.label().to_string(),
         }

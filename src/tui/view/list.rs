@@ -5,7 +5,7 @@
 //! ┌ 24 addresses · filter all · sort input order ─────────────┐
 //! │   address              verdict       reason      MX   ms  │
 //! │ ✔ alice@lab.test       deliverable   ok          mx1  312 │
-//! │ … bob@lab.test         RCPT                                │
+//! │ … bob@lab.test         checking      RCPT                  │
 //! └───────────────────────────────────────────────────────────┘
 //! ```
 
@@ -84,8 +84,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let widths: Vec<Constraint> = if wide {
         vec![
             Constraint::Length(1),
-            Constraint::Fill(3),
-            Constraint::Length(28),
+            Constraint::Fill(4),
+            Constraint::Length(13),
             Constraint::Length(17),
             Constraint::Fill(1),
             Constraint::Length(6),
@@ -113,7 +113,11 @@ fn table_row<'a>(
     let verdict_style = row.verdict.map(|v| theme.verdict(v)).unwrap_or(theme.dim);
     let (verdict, reason) = match (row.verdict, row.reason) {
         (Some(v), Some(r)) => (v.as_str().to_string(), r.as_str().to_string()),
-        _ => (row.live_label(now, !wide), String::new()),
+        _ if wide => {
+            let (word, detail) = row.live_cells(now);
+            (word.to_string(), detail)
+        }
+        _ => (row.live_label_compact(now), String::new()),
     };
     let address = if row.count > 1 {
         format!("{} (×{})", row.address, row.count)

@@ -78,6 +78,9 @@ pub struct SmtpConfig {
     pub max_mx_hosts: usize,
     /// Reach mail servers through this SOCKS5 proxy: `socks5://[user:password@]host:port`.
     pub proxy: Option<String>,
+    /// Talk to this mail server (host name or IP) instead of each domain's MX hosts, as
+    /// swaks' `--server` does: for testing a server before its MX records point at it.
+    pub server: Option<String>,
 }
 
 impl Default for SmtpConfig {
@@ -93,6 +96,7 @@ impl Default for SmtpConfig {
             catch_all_probe: true,
             max_mx_hosts: 3,
             proxy: None,
+            server: None,
         }
     }
 }
@@ -202,6 +206,7 @@ pub struct Overrides {
     pub connect_interval: Option<f64>,
     pub greylist_max_wait: Option<f64>,
     pub proxy: Option<String>,
+    pub server: Option<String>,
 }
 
 impl Overrides {
@@ -231,6 +236,7 @@ impl Overrides {
             )?,
             greylist_max_wait: env_number("MXKNOCK_GREYLIST_WAIT", text("MXKNOCK_GREYLIST_WAIT"))?,
             proxy: text("MXKNOCK_PROXY"),
+            server: text("MXKNOCK_SERVER"),
         })
     }
 
@@ -277,6 +283,9 @@ impl Overrides {
         }
         if let Some(v) = &self.proxy {
             config.smtp.proxy = Some(v.clone());
+        }
+        if let Some(v) = &self.server {
+            config.smtp.server = Some(v.clone());
         }
     }
 }
@@ -392,6 +401,12 @@ impl Config {
                 }
             })?;
         }
+        if let Some(server) = self.smtp.server.as_deref().filter(|s| !s.is_empty()) {
+            parse_server(server).map_err(|message| ConfigError::Invalid {
+                setting: "smtp.server",
+                message,
+            })?;
+        }
         if self.smtp.max_mx_hosts == 0 {
             return invalid("smtp.max_mx_hosts", "must be at least 1".into());
         }
@@ -444,6 +459,36 @@ pub fn is_valid_helo(name: &str) -> bool {
     }
     name.bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+}
+
+/// Checks a mail server given instead of the MX hosts and returns it as the engine looks it
+/// up: a host name (lowercase, no trailing dot) or a bare IP (IPv6 without brackets).
+pub fn parse_server(text: &str) -> Result<String, String> {
+    let bare = text.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = bare.parse::<std::net::IpAddr>() {
+        return Ok(ip.to_string());
+    }
+    if text.contains(':') {
+        return Err(format!(
+            "{text:?}: give the host alone; the port is --smtp-port (smtp.port)"
+        ));
+    }
+    let name = text.trim_end_matches('.');
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    if name.is_empty() || name.len() > 253 || !name.split('.').all(label_ok) {
+        return Err(format!(
+            "{text:?} is not a host name (letters, digits, '-' between dots) or an IP address"
+        ));
+    }
+    Ok(name.to_ascii_lowercase())
 }
 
 /// Parses `HOST` or `HOST:PORT` (IPv6 as `[::1]:53`) into a socket address.
@@ -552,6 +597,33 @@ mod tests {
         assert!(config.validate().is_err());
         assert!(is_valid_helo("[127.0.0.1]"));
         assert!(!is_valid_helo("[not an ip]"));
+    }
+
+    #[test]
+    fn a_server_is_a_host_name_or_an_ip_and_never_carries_a_port_or_injection() {
+        assert_eq!(
+            parse_server("Mail.Example.ORG.").unwrap(),
+            "mail.example.org"
+        );
+        assert_eq!(parse_server("127.0.0.11").unwrap(), "127.0.0.11");
+        assert_eq!(parse_server("[::1]").unwrap(), "::1");
+        assert_eq!(parse_server("2001:db8::25").unwrap(), "2001:db8::25");
+        let err = parse_server("mail.example.org:587").unwrap_err();
+        assert!(err.contains("--smtp-port"), "{err}");
+        for bad in [
+            "",
+            "mail example",
+            "-mx.example",
+            "mx..example",
+            "mx\r\nDATA",
+            "mx_1.example",
+        ] {
+            assert!(parse_server(bad).is_err(), "{bad:?} was accepted");
+        }
+        let mut config = Config::default();
+        config.smtp.server = Some("mx\r\nDATA".into());
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("smtp.server"), "{err}");
     }
 
     #[test]

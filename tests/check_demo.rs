@@ -246,3 +246,69 @@ fn json_has_the_documented_fields() {
     assert_eq!(report["mx"][0]["preference"], 10);
     assert!(report["transcript"].as_array().unwrap().len() > 10);
 }
+
+fn transcript_texts(report: &Value) -> Vec<String> {
+    report["transcript"]
+        .as_array()
+        .expect("a transcript")
+        .iter()
+        .map(|line| line["text"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn server_flag_asks_the_given_host_instead_of_the_mx_records() {
+    let without = check("alice@nxdomain.test", &[]);
+    assert_verdict(&without, "undeliverable", "no_such_domain");
+
+    let with = check(
+        "alice@nxdomain.test",
+        &["--server", "mx1.lab.test", "--transcript"],
+    );
+    assert_verdict(&with, "deliverable", "ok");
+    assert_eq!(with["smtp"]["host"], "mx1.lab.test", "{with:#}");
+    assert_eq!(with["smtp"]["ip"], "127.0.0.11", "{with:#}");
+    assert_eq!(with["mx"], serde_json::json!([]), "no MX was looked up");
+    let texts = transcript_texts(&with);
+    assert!(
+        texts
+            .iter()
+            .any(|t| t == "--server mx1.lab.test: MX lookup for nxdomain.test skipped"),
+        "{texts:#?}"
+    );
+    assert!(
+        !texts.iter().any(|t| t.starts_with("resolving MX")),
+        "{texts:#?}"
+    );
+}
+
+#[test]
+fn server_flag_takes_an_ip_address_and_the_environment() {
+    let report = check("nobody@elsewhere.test", &["--server", "127.0.0.11"]);
+    assert_verdict(&report, "undeliverable", "no_such_user");
+    assert_eq!(report["smtp"]["ip"], "127.0.0.11", "{report:#}");
+
+    let output = Command::new(env!("CARGO_BIN_EXE_mxknock"))
+        .args(["check", "--demo", "--json", "alice@nxdomain.test"])
+        .env("MXKNOCK_LAB_LATENCY_MS", "2")
+        .env("MXKNOCK_SERVER", "mx1.lab.test")
+        .output()
+        .expect("the binary runs");
+    let report: Value = serde_json::from_slice(&output.stdout).expect("one JSON report");
+    assert_verdict(&report, "deliverable", "ok");
+}
+
+#[test]
+fn server_flag_with_a_port_is_a_usage_error_that_points_at_smtp_port() {
+    let (code, stdout, stderr) = mxknock(&[
+        "check",
+        "--demo",
+        "--server",
+        "mx1.lab.test:587",
+        "a@lab.test",
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(stderr.contains("smtp.server"), "{stderr}");
+    assert!(stderr.contains("--smtp-port"), "{stderr}");
+}

@@ -19,7 +19,8 @@ Exit codes:
 
 Environment: MXKNOCK_HELO, MXKNOCK_FROM, MXKNOCK_DNS, MXKNOCK_SMTP_PORT, MXKNOCK_CONCURRENCY,
 MXKNOCK_TIMEOUT, MXKNOCK_STARTTLS, MXKNOCK_COLOR, MXKNOCK_PER_HOST, MXKNOCK_CONNECT_INTERVAL,
-MXKNOCK_GREYLIST_WAIT, MXKNOCK_PROXY override the config file; flags override them.
+MXKNOCK_GREYLIST_WAIT, MXKNOCK_PROXY, MXKNOCK_SERVER override the config file; flags override
+them.
 NO_COLOR (when not empty) turns colour off.";
 
 /// Tells whether an email address really exists by asking its mail server, and shows the whole
@@ -140,6 +141,10 @@ pub struct CommonArgs {
     /// Reach mail servers through a SOCKS5 proxy: socks5://[user:password@]host:port.
     #[arg(long, global = true, value_name = "URL")]
     pub proxy: Option<String>,
+    /// Talk to this mail server (host name or IP) instead of each domain's MX hosts, as swaks
+    /// --server does; the port is --smtp-port.
+    #[arg(long, global = true, value_name = "HOST")]
+    pub server: Option<String>,
 }
 
 impl CommonArgs {
@@ -159,6 +164,7 @@ impl CommonArgs {
             connect_interval: self.connect_interval,
             greylist_max_wait: self.greylist_wait,
             proxy: self.proxy.clone(),
+            server: self.server.clone(),
         }
     }
 }

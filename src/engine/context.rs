@@ -24,6 +24,8 @@ pub struct CheckContext {
     pub stats: Arc<Stats>,
     /// At most `engine.per_host` open sessions per server IP, whichever domain they are for.
     pub host_limit: HostLimit,
+    /// The server given with `--server` (normalised), asked instead of the MX hosts.
+    pub server: Option<String>,
     mx: Mutex<HashMap<String, Arc<OnceCell<MailHosts>>>>,
     tls_failed: Mutex<HashSet<String>>,
 }
@@ -33,12 +35,19 @@ impl CheckContext {
     pub fn new(config: Arc<Config>, net: Net) -> CheckContext {
         let helo = config.helo_name();
         let host_limit = HostLimit::new(config.engine.per_host);
+        let server = config
+            .smtp
+            .server
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .and_then(|s| crate::config::parse_server(s).ok());
         CheckContext {
             config,
             net,
             helo,
             stats: Arc::default(),
             host_limit,
+            server,
             mx: Mutex::default(),
             tls_failed: Mutex::default(),
         }

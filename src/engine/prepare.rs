@@ -57,6 +57,24 @@ pub async fn prepare(input: &str, ctx: &CheckContext, emit: &Emitter) -> Prep {
     if let Some(s) = &report.suggestion {
         emit.info(format!("did you mean {s}?")).await;
     }
+    if let Some(server) = ctx.server.as_deref() {
+        emit.info(format!(
+            "--server {server}: MX lookup for {} skipped",
+            address.domain()
+        ))
+        .await;
+        let hosts = vec![MxRecord {
+            host: server.to_string(),
+            preference: 0,
+            implicit: false,
+        }];
+        return Prep::Ready(Prepared {
+            address,
+            report,
+            hosts,
+            started,
+        });
+    }
     emit.stage(Stage::Resolving).await;
     emit.info(format!("resolving MX for {}", address.domain()))
         .await;

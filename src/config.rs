@@ -81,6 +81,18 @@ pub struct SmtpConfig {
     /// Talk to this mail server (host name or IP) instead of each domain's MX hosts, as
     /// swaks' `--server` does: for testing a server before its MX records point at it.
     pub server: Option<String>,
+    /// Connect from this local IP address (a machine with several): the address whose
+    /// reputation and reverse DNS the servers judge, and the source greylisting remembers.
+    pub bind: Option<String>,
+}
+
+impl SmtpConfig {
+    /// The local address to connect from, when one is set (validated by `Config::validate`).
+    pub fn bind_ip(&self) -> Option<std::net::IpAddr> {
+        self.bind
+            .as_deref()
+            .and_then(|b| b.trim_matches(|c| c == '[' || c == ']').parse().ok())
+    }
 }
 
 impl Default for SmtpConfig {
@@ -97,6 +109,7 @@ impl Default for SmtpConfig {
             max_mx_hosts: 3,
             proxy: None,
             server: None,
+            bind: None,
         }
     }
 }
@@ -207,6 +220,7 @@ pub struct Overrides {
     pub greylist_max_wait: Option<f64>,
     pub proxy: Option<String>,
     pub server: Option<String>,
+    pub bind: Option<String>,
 }
 
 impl Overrides {
@@ -237,6 +251,7 @@ impl Overrides {
             greylist_max_wait: env_number("MXKNOCK_GREYLIST_WAIT", text("MXKNOCK_GREYLIST_WAIT"))?,
             proxy: text("MXKNOCK_PROXY"),
             server: text("MXKNOCK_SERVER"),
+            bind: text("MXKNOCK_BIND"),
         })
     }
 
@@ -286,6 +301,9 @@ impl Overrides {
         }
         if let Some(v) = &self.server {
             config.smtp.server = Some(v.clone());
+        }
+        if let Some(v) = &self.bind {
+            config.smtp.bind = Some(v.clone());
         }
     }
 }
@@ -406,6 +424,21 @@ impl Config {
                 setting: "smtp.server",
                 message,
             })?;
+        }
+        if let Some(bind) = self.smtp.bind.as_deref().filter(|b| !b.is_empty()) {
+            if self.smtp.bind_ip().is_none() {
+                return invalid(
+                    "smtp.bind",
+                    format!("{bind:?} is not an IP address of this machine"),
+                );
+            }
+            if self.smtp.proxy.as_deref().is_some_and(|p| !p.is_empty()) {
+                return invalid(
+                    "smtp.bind",
+                    "cannot go with smtp.proxy: the servers see the proxy's address; give one"
+                        .into(),
+                );
+            }
         }
         if self.smtp.max_mx_hosts == 0 {
             return invalid("smtp.max_mx_hosts", "must be at least 1".into());

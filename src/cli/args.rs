@@ -19,8 +19,8 @@ Exit codes:
 
 Environment: MXKNOCK_HELO, MXKNOCK_FROM, MXKNOCK_DNS, MXKNOCK_SMTP_PORT, MXKNOCK_CONCURRENCY,
 MXKNOCK_TIMEOUT, MXKNOCK_STARTTLS, MXKNOCK_COLOR, MXKNOCK_PER_HOST, MXKNOCK_CONNECT_INTERVAL,
-MXKNOCK_GREYLIST_WAIT, MXKNOCK_PROXY, MXKNOCK_SERVER override the config file; flags override
-them.
+MXKNOCK_GREYLIST_WAIT, MXKNOCK_PROXY, MXKNOCK_SERVER, MXKNOCK_BIND override the config file;
+flags override them.
 NO_COLOR (when not empty) turns colour off.";
 
 /// Tells whether an email address really exists by asking its mail server, and shows the whole
@@ -145,6 +145,9 @@ pub struct CommonArgs {
     /// --server does; the port is --smtp-port.
     #[arg(long, global = true, value_name = "HOST")]
     pub server: Option<String>,
+    /// Connect from this local IP address (on a machine with several; not with --proxy).
+    #[arg(long, global = true, value_name = "IP")]
+    pub bind: Option<String>,
 }
 
 impl CommonArgs {
@@ -165,6 +168,7 @@ impl CommonArgs {
             greylist_max_wait: self.greylist_wait,
             proxy: self.proxy.clone(),
             server: self.server.clone(),
+            bind: self.bind.clone(),
         }
     }
 }

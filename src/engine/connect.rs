@@ -196,12 +196,11 @@ async fn try_host(
         command: Config::secs(smtp.command_timeout),
     };
     emit.stage(Stage::Connecting(mx.host.clone())).await;
-    let via = ctx
-        .net
-        .proxy
-        .as_ref()
-        .map(|p| format!(" via SOCKS5 proxy {}", p.shown()))
-        .unwrap_or_default();
+    let via = match (&ctx.net.proxy, ctx.net.dialer.bind()) {
+        (Some(proxy), _) => format!(" via SOCKS5 proxy {}", proxy.shown()),
+        (None, Some(local)) => format!(" from {local}"),
+        (None, None) => String::new(),
+    };
     emit.info(format!(
         "connecting to {}[{}]:{}{via}",
         mx.host, ip, facts.port

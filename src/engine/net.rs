@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 
 use super::dns::Dns;
 
@@ -23,8 +23,8 @@ pub type BoxIo = Box<dyn Io>;
 /// Opens SMTP connections.
 #[derive(Clone, Debug)]
 pub enum Dialer {
-    /// Plain TCP to `ip:port`.
-    Direct { port: u16 },
+    /// Plain TCP to `ip:port`, from the local address `bind` when one is given.
+    Direct { port: u16, bind: Option<IpAddr> },
     /// The embedded lab: each lab address maps to a loopback socket.
     Lab {
         routes: Arc<HashMap<IpAddr, SocketAddr>>,
@@ -35,7 +35,7 @@ impl Dialer {
     /// Where a connection to `ip` really goes.
     pub fn target(&self, ip: IpAddr) -> io::Result<SocketAddr> {
         match self {
-            Dialer::Direct { port } => Ok(SocketAddr::new(ip, *port)),
+            Dialer::Direct { port, .. } => Ok(SocketAddr::new(ip, *port)),
             Dialer::Lab { routes } => routes.get(&ip).copied().ok_or_else(|| {
                 io::Error::new(
                     io::ErrorKind::ConnectionRefused,
@@ -48,20 +48,53 @@ impl Dialer {
     /// The port a connection to `ip` really goes to (the lab server's loopback port in the lab).
     pub fn shown_port(&self, ip: IpAddr) -> u16 {
         match self {
-            Dialer::Direct { port } => *port,
+            Dialer::Direct { port, .. } => *port,
             Dialer::Lab { routes } => routes.get(&ip).map(|a| a.port()).unwrap_or(25),
+        }
+    }
+
+    /// The local address connections are made from, when one is set.
+    pub fn bind(&self) -> Option<IpAddr> {
+        match self {
+            Dialer::Direct { bind, .. } => *bind,
+            Dialer::Lab { .. } => None,
         }
     }
 
     /// Connects within `timeout`.
     pub async fn connect(&self, ip: IpAddr, timeout: Duration) -> io::Result<BoxIo> {
         let target = self.target(ip)?;
-        let stream = tokio::time::timeout(timeout, TcpStream::connect(target))
+        let stream = tokio::time::timeout(timeout, connect_from(self.bind(), target))
             .await
             .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "connect timed out"))??;
         stream.set_nodelay(true)?;
         Ok(Box::new(stream))
     }
+}
+
+/// Connects to `target`, from the local address `bind` (any port) when one is given.
+async fn connect_from(bind: Option<IpAddr>, target: SocketAddr) -> io::Result<TcpStream> {
+    let Some(local) = bind else {
+        return TcpStream::connect(target).await;
+    };
+    if local.is_ipv4() != target.is_ipv4() {
+        return Err(io::Error::new(
+            io::ErrorKind::AddrNotAvailable,
+            format!(
+                "--bind {local} cannot reach {}: another IP version",
+                target.ip()
+            ),
+        ));
+    }
+    let socket = if local.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket
+        .bind(SocketAddr::new(local, 0))
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot bind to {local}: {e}")))?;
+    socket.connect(target).await
 }
 
 /// The resolver and the dialer together.
@@ -95,6 +128,7 @@ impl Net {
             dns,
             dialer: Dialer::Direct {
                 port: config.smtp.port,
+                bind: config.smtp.bind_ip(),
             },
             proxy: None,
         }
@@ -144,7 +178,10 @@ mod tests {
 
     #[test]
     fn the_direct_dialer_uses_the_configured_port() {
-        let dialer = Dialer::Direct { port: 2525 };
+        let dialer = Dialer::Direct {
+            port: 2525,
+            bind: None,
+        };
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
         assert_eq!(dialer.target(ip).unwrap(), SocketAddr::new(ip, 2525));
     }

@@ -37,6 +37,20 @@ extra_checks() {
         expect_eq "$name: tried the dead primary first" "$(jq -r '.attempts[0].host' <<<"$json")" dead.backup.test
         expect_eq "$name: answered by the backup" "$(jq -r .smtp.host <<<"$json")" mx.users.test
         ;;
+    server-override)
+        expect_eq "$name: no MX looked up" "$(jq -c .mx <<<"$json")" '[]'
+        expect_match "$name: transcript says the MX lookup was skipped" "$transcript" \
+            '^info --server 127\.0\.0\.10: MX lookup for users\.test skipped$'
+        ;;
+    bind-source)
+        expect_match "$name: transcript names the source" "$transcript" \
+            '^info connecting to mx\.users\.test\[127\.0\.0\.10\]:25 from 127\.0\.0\.30$'
+        if log_has "$WORK/postfix.log" 'postfix/smtpd\[[0-9]+\]: connect from [^ ]*\[127\.0\.0\.30\]'; then
+            pass "$name: Postfix saw the connection come from 127.0.0.30"
+        else
+            fail "$name: Postfix logged no connection from 127.0.0.30"
+        fi
+        ;;
     proxy-open | proxy-auth)
         expect_match "$name: transcript names the proxy" "$transcript" 'via SOCKS5 proxy socks5://'
         if grep -q -- "$PROXY_PASSWORD" <<<"$json"; then
@@ -46,6 +60,17 @@ extra_checks() {
         fi
         ;;
     esac
+}
+
+# log_has LOG REGEX: whether LOG gets a line matching REGEX within 2 s (logs are written
+# asynchronously).
+log_has() {
+    local _
+    for _ in $(seq 20); do
+        grep -Eq "$2" "$1" && return 0
+        sleep 0.1
+    done
+    return 1
 }
 
 run_scenarios() {

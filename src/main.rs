@@ -14,6 +14,11 @@ use mxknock::tui::{self, Launch, keymap::Keymap};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Completions { shell }) = cli.command {
+        let mut command = <Cli as clap::CommandFactory>::command();
+        clap_complete::generate(shell, &mut command, "mxknock", &mut std::io::stdout());
+        return ExitCode::SUCCESS;
+    }
     let config = match load_config(&cli) {
         Ok(config) => config,
         Err(e) => {
@@ -67,6 +72,7 @@ async fn dispatch(cli: Cli, config: Config) -> anyhow::Result<i32> {
     match &cli.command {
         Some(Command::Check(args)) => check::run(args, config, net, color).await,
         Some(Command::Batch(args)) => batch::run(args, config, net).await,
+        Some(Command::Completions { .. }) => unreachable!("completions are printed before"),
         None => run_tui(cli.file.clone(), cli.common.demo, config, net, color).await,
     }
 }

@@ -265,3 +265,57 @@ fn a_malformed_proxy_is_a_usage_error_naming_it() {
         "{stderr}"
     );
 }
+
+#[test]
+fn completions_are_valid_scripts_that_know_every_command_and_option() {
+    let (code, bash_script, stderr) = run(&["completions", "bash"], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    for needle in [
+        "check", "batch", "--server", "--bind", "--resume", "--proxy",
+    ] {
+        assert!(
+            bash_script.contains(needle),
+            "bash completion lacks {needle}"
+        );
+    }
+    let mut syntax = Command::new("bash")
+        .arg("-n")
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("bash runs");
+    use std::io::Write;
+    syntax
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(bash_script.as_bytes())
+        .unwrap();
+    assert!(
+        syntax.wait().unwrap().success(),
+        "bash -n rejects the script"
+    );
+
+    let (code, fish_script, _) = run(&["completions", "fish"], &[]);
+    assert_eq!(code, 0);
+    assert!(fish_script.contains("complete -c mxknock"), "{fish_script}");
+
+    let (code, _, stderr) = run(&["completions", "tcsh"], &[]);
+    assert_eq!(code, 2, "an unknown shell is a usage error");
+    assert!(
+        stderr.contains("bash"),
+        "the error lists the shells: {stderr}"
+    );
+}
+
+#[test]
+fn completions_need_no_valid_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("config.toml");
+    std::fs::write(&broken, "[smtp]\nport = \"not a number\"\n").unwrap();
+    let (code, stdout, stderr) = run(
+        &["completions", "zsh", "--config", broken.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("#compdef mxknock"), "{stdout}");
+}

@@ -46,6 +46,12 @@ pub enum Command {
     /// Check a list (file or standard input) and write one CSV row or JSON line per distinct
     /// address, as each finishes; --resume carries on after an interrupted run.
     Batch(BatchArgs),
+    /// Print a shell completion script, e.g. `mxknock completions bash > ~/.local/share/bash-completion/completions/mxknock`.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// `mxknock check`

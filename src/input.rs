@@ -87,11 +87,7 @@ pub fn parse_csv(text: &str) -> LoadedList {
         .has_headers(true)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let column = reader
-        .headers()
-        .ok()
-        .and_then(|headers| headers.iter().position(is_address_header))
-        .unwrap_or(0);
+    let column = reader.headers().map(address_column).unwrap_or(0);
     for record in reader.records() {
         match record {
             Ok(record) => {
@@ -148,6 +144,12 @@ pub fn looks_like_csv(text: &str) -> bool {
         && first
             .split(',')
             .any(|cell| is_address_header(cell.trim().trim_matches('"')))
+}
+
+/// The column of a CSV header that holds the addresses: the first one named email, e-mail,
+/// email address, address or mail (any case), else the first column.
+pub fn address_column(headers: &csv::StringRecord) -> usize {
+    headers.iter().position(is_address_header).unwrap_or(0)
 }
 
 /// A header cell that names the address column (any case).

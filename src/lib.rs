@@ -6,6 +6,7 @@
 //! dispatches.
 
 pub mod address;
+pub mod annotate;
 pub mod cli;
 pub mod config;
 pub mod engine;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use mxknock::cli::args::{Cli, Command};
-use mxknock::cli::{batch, check, exit};
+use mxknock::cli::{annotate, batch, check, exit};
 use mxknock::config::{ColorMode, Config, Overrides};
 use mxknock::engine::Engine;
 use mxknock::engine::net::Net;
@@ -18,6 +18,9 @@ fn main() -> ExitCode {
         let mut command = <Cli as clap::CommandFactory>::command();
         clap_complete::generate(shell, &mut command, "mxknock", &mut std::io::stdout());
         return ExitCode::SUCCESS;
+    }
+    if let Some(Command::Annotate(args)) = &cli.command {
+        return ExitCode::from(annotate::run(args) as u8);
     }
     let config = match load_config(&cli) {
         Ok(config) => config,
@@ -72,7 +75,9 @@ async fn dispatch(cli: Cli, config: Config) -> anyhow::Result<i32> {
     match &cli.command {
         Some(Command::Check(args)) => check::run(args, config, net, color).await,
         Some(Command::Batch(args)) => batch::run(args, config, net).await,
-        Some(Command::Completions { .. }) => unreachable!("completions are printed before"),
+        Some(Command::Completions { .. } | Command::Annotate(_)) => {
+            unreachable!("completions and annotate run before the config is loaded")
+        }
         None => run_tui(cli.file.clone(), cli.common.demo, config, net, color).await,
     }
 }

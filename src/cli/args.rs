@@ -46,6 +46,10 @@ pub enum Command {
     /// Check a list (file or standard input) and write one CSV row or JSON line per distinct
     /// address, as each finishes; --resume carries on after an interrupted run.
     Batch(BatchArgs),
+    /// Join a batch run's CSV results back onto the list: every row of LIST, in order and with
+    /// all its columns, followed by its address's verdict, reason, detail and the other result
+    /// columns.
+    Annotate(AnnotateArgs),
     /// Print a shell completion script, e.g. `mxknock completions bash > ~/.local/share/bash-completion/completions/mxknock`.
     Completions {
         /// The shell to complete in.
@@ -87,6 +91,20 @@ pub struct BatchArgs {
     /// unfinished last row) and append the rest.
     #[arg(long, requires = "output")]
     pub resume: bool,
+}
+
+/// `mxknock annotate`
+#[derive(Debug, Args)]
+pub struct AnnotateArgs {
+    /// The list that was checked: CSV when its name ends in .csv, else one address per line.
+    #[arg(value_name = "LIST")]
+    pub list: PathBuf,
+    /// The CSV output of `mxknock batch LIST --output RESULTS`.
+    #[arg(value_name = "RESULTS")]
+    pub results: PathBuf,
+    /// Write the annotated list here instead of standard output.
+    #[arg(long, short = 'o', value_name = "PATH")]
+    pub output: Option<PathBuf>,
 }
 
 /// The output formats of `batch`.

@@ -221,7 +221,7 @@ fn load_list(path: &Path, stdin: bool) -> Result<LoadedList, String> {
 }
 
 /// Whether two paths name one existing file.
-fn same_file(a: &Path, b: &Path) -> bool {
+pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,

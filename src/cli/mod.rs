@@ -1,6 +1,7 @@
 //! The headless front end: `check` and `batch`. Consumes engine events and writes text
-//! or JSON; shares the engine with the TUI.
+//! or JSON; shares the engine with the TUI. `annotate` joins batch results onto their list.
 
+pub mod annotate;
 pub mod args;
 pub mod batch;
 pub mod check;

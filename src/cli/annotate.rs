@@ -1,0 +1,115 @@
+//! `mxknock annotate LIST RESULTS [--output PATH]`: reads the list and a batch run's CSV
+//! results, writes the list again with the result columns joined on (see [`crate::annotate`]),
+//! and says on standard error which rows have no result yet. Needs no network and no config.
+
+use std::io::Write;
+use std::path::Path;
+
+use super::args::AnnotateArgs;
+use super::batch::same_file;
+use super::exit;
+use crate::annotate::{Results, annotate_csv, annotate_text};
+
+/// How many line numbers of rows without a result are listed.
+const LINES_SHOWN: usize = 10;
+
+/// Runs `annotate` and returns the exit code: 0 when written, 2 for bad input, 1 when the
+/// output cannot be written.
+pub fn run(args: &AnnotateArgs) -> i32 {
+    let list_name = args.list.display().to_string();
+    let results_name = args.results.display().to_string();
+    if let Some(output) = &args.output
+        && (same_file(output, &args.list) || same_file(output, &args.results))
+    {
+        eprintln!(
+            "mxknock: {} is an input of annotate; write the annotated list elsewhere",
+            output.display()
+        );
+        return exit::USAGE;
+    }
+    let (list, results) = match (read(&args.list), read(&args.results)) {
+        (Ok(list), Ok(results)) => (list, results),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("mxknock: {e}");
+            return exit::USAGE;
+        }
+    };
+    let results = match Results::parse(&results) {
+        Ok(results) => results,
+        Err(e) => {
+            eprintln!("mxknock: {results_name}: {e}");
+            return exit::USAGE;
+        }
+    };
+    let is_csv = args
+        .list
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let annotated = if is_csv {
+        annotate_csv(&list, &results)
+    } else {
+        annotate_text(&list, &results)
+    };
+    for (line, message) in &annotated.unreadable {
+        eprintln!("mxknock: {list_name}:{line}: {message}; row left out");
+    }
+    if let Err(e) = write(args.output.as_deref(), &annotated.csv) {
+        eprintln!("mxknock: {e}");
+        return exit::FAILURE;
+    }
+    let missing = &annotated.without_result;
+    let empty = &annotated.without_address;
+    eprintln!(
+        "mxknock annotate: {} rows written, {} with a result, {} without",
+        annotated.rows,
+        annotated.rows - missing.len() - empty.len(),
+        missing.len() + empty.len()
+    );
+    if !empty.is_empty() {
+        eprintln!(
+            "mxknock: {list_name}: no address on lines {}",
+            line_list(empty)
+        );
+    }
+    if !missing.is_empty() {
+        eprintln!(
+            "mxknock: {list_name}: no result for the rows on lines {}; finish the run with \
+             `mxknock batch {list_name} --output {results_name} --resume`",
+            line_list(missing)
+        );
+    }
+    exit::OK
+}
+
+/// "2, 5, 9" (the first few, then "...").
+fn line_list(lines: &[usize]) -> String {
+    let mut shown: Vec<String> = lines
+        .iter()
+        .take(LINES_SHOWN)
+        .map(ToString::to_string)
+        .collect();
+    if lines.len() > LINES_SHOWN {
+        shown.push("...".into());
+    }
+    shown.join(", ")
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    std::fs::read(path)
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+fn write(path: Option<&Path>, csv: &[u8]) -> Result<(), String> {
+    match path {
+        Some(path) => {
+            std::fs::write(path, csv).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(csv)
+                .and_then(|()| out.flush())
+                .map_err(|e| format!("cannot write the annotated list: {e}"))
+        }
+    }
+}

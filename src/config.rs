@@ -89,9 +89,7 @@ pub struct SmtpConfig {
 impl SmtpConfig {
     /// The local address to connect from, when one is set (validated by `Config::validate`).
     pub fn bind_ip(&self) -> Option<std::net::IpAddr> {
-        self.bind
-            .as_deref()
-            .and_then(|b| b.trim_matches(|c| c == '[' || c == ']').parse().ok())
+        self.bind.as_deref().and_then(|b| unbracket(b).parse().ok())
     }
 }
 
@@ -426,10 +424,19 @@ impl Config {
             })?;
         }
         if let Some(bind) = self.smtp.bind.as_deref().filter(|b| !b.is_empty()) {
-            if self.smtp.bind_ip().is_none() {
+            let Some(ip) = self.smtp.bind_ip() else {
+                return invalid("smtp.bind", format!("{bind:?} is not an IP address"));
+            };
+            if ip.is_unspecified() {
                 return invalid(
                     "smtp.bind",
-                    format!("{bind:?} is not an IP address of this machine"),
+                    format!("{ip} means any address; give one of this machine's addresses"),
+                );
+            }
+            if let Err(e) = std::net::TcpListener::bind((ip, 0)) {
+                return invalid(
+                    "smtp.bind",
+                    format!("{ip} is not an address of this machine ({e})"),
                 );
             }
             if self.smtp.proxy.as_deref().is_some_and(|p| !p.is_empty()) {
@@ -494,12 +501,23 @@ pub fn is_valid_helo(name: &str) -> bool {
         .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
 }
 
+/// `[x]` without its brackets; anything else as it is (a lone bracket stays and fails to parse).
+fn unbracket(text: &str) -> &str {
+    text.strip_prefix('[')
+        .and_then(|t| t.strip_suffix(']'))
+        .unwrap_or(text)
+}
+
 /// Checks a mail server given instead of the MX hosts and returns it as the engine looks it
 /// up: a host name (lowercase, no trailing dot) or a bare IP (IPv6 without brackets).
 pub fn parse_server(text: &str) -> Result<String, String> {
-    let bare = text.trim_start_matches('[').trim_end_matches(']');
-    if let Ok(ip) = bare.parse::<std::net::IpAddr>() {
+    if let Ok(ip) = unbracket(text).parse::<std::net::IpAddr>() {
         return Ok(ip.to_string());
+    }
+    if text.contains('%') {
+        return Err(format!(
+            "{text:?}: IPv6 zone indexes (%iface) are not supported; give a global address"
+        ));
     }
     if text.contains(':') {
         return Err(format!(
@@ -650,13 +668,38 @@ mod tests {
             "mx..example",
             "mx\r\nDATA",
             "mx_1.example",
+            "[127.0.0.1",
         ] {
             assert!(parse_server(bad).is_err(), "{bad:?} was accepted");
         }
+        assert!(parse_server("fe80::1%lo").unwrap_err().contains("zone"));
         let mut config = Config::default();
         config.smtp.server = Some("mx\r\nDATA".into());
         let err = config.validate().unwrap_err().to_string();
         assert!(err.contains("smtp.server"), "{err}");
+    }
+
+    #[test]
+    fn bind_is_a_local_ip_address() {
+        let with_bind = |bind: &str| {
+            let mut config = Config::default();
+            config.smtp.bind = Some(bind.into());
+            config.validate().map_err(|e| e.to_string())
+        };
+        assert!(with_bind("127.0.0.1").is_ok());
+        assert!(with_bind("[127.0.0.1]").is_ok());
+        for (bad, says) in [
+            ("eth0", "not an IP address"),
+            ("[127.0.0.1", "not an IP address"),
+            ("0.0.0.0", "any address"),
+            ("192.0.2.55", "not an address of this machine"),
+        ] {
+            let err = with_bind(bad).unwrap_err();
+            assert!(
+                err.contains("smtp.bind") && err.contains(says),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -72,6 +72,10 @@ async fn dispatch(cli: Cli, config: Config) -> anyhow::Result<i32> {
         None => Net::from_config(&config),
     }
     .map_err(anyhow::Error::msg)?;
+    if let Err(e) = check_reachability_settings(&config, &net, cli.common.demo).await {
+        eprintln!("mxknock: {e}");
+        return Ok(exit::USAGE);
+    }
     match &cli.command {
         Some(Command::Check(args)) => check::run(args, config, net, color).await,
         Some(Command::Batch(args)) => batch::run(args, config, net).await,
@@ -80,6 +84,25 @@ async fn dispatch(cli: Cli, config: Config) -> anyhow::Result<i32> {
         }
         None => run_tui(cli.file.clone(), cli.common.demo, config, net, color).await,
     }
+}
+
+/// Settings that would fail every check are refused before any: `--bind` with the lab (which
+/// has its own loopback routes), and a `--server` name that does not resolve.
+async fn check_reachability_settings(config: &Config, net: &Net, demo: bool) -> Result<(), String> {
+    if demo && config.smtp.bind.as_deref().is_some_and(|b| !b.is_empty()) {
+        return Err("smtp.bind: has no effect with --demo (the lab has its own routes)".into());
+    }
+    let Some(server) = config.smtp.server.as_deref().filter(|s| !s.is_empty()) else {
+        return Ok(());
+    };
+    let host = mxknock::config::parse_server(server)?;
+    if host.parse::<std::net::IpAddr>().is_err() {
+        net.dns
+            .host_ips(&host)
+            .await
+            .map_err(|e| format!("smtp.server: {host}: {e}"))?;
+    }
+    Ok(())
 }
 
 async fn run_tui(

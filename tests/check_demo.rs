@@ -312,3 +312,31 @@ fn server_flag_with_a_port_is_a_usage_error_that_points_at_smtp_port() {
     assert!(stderr.contains("smtp.server"), "{stderr}");
     assert!(stderr.contains("--smtp-port"), "{stderr}");
 }
+
+#[test]
+fn a_server_name_that_does_not_resolve_stops_before_any_check() {
+    let (code, stdout, stderr) = mxknock(&[
+        "check",
+        "--demo",
+        "--server",
+        "mx.typo.test",
+        "alice@lab.test",
+    ]);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(stdout.is_empty(), "no results: {stdout}");
+    assert!(
+        stderr.contains("smtp.server: mx.typo.test: no such name"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bind_with_the_lab_is_refused_rather_than_ignored() {
+    let (code, stdout, stderr) =
+        mxknock(&["check", "--demo", "--bind", "127.0.0.1", "alice@lab.test"]);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("smtp.bind") && stderr.contains("--demo"),
+        "{stderr}"
+    );
+}

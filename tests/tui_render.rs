@@ -178,6 +178,7 @@ fn demo_mid_run() -> App {
         app.apply(EngineEvent { job: live, kind });
     }
     app.selected = 7;
+    app.open_sessions = 1;
     app
 }
 
@@ -226,6 +227,17 @@ fn help() {
     let mut app = demo_mid_run();
     app.update(Action::Help);
     insta::assert_snapshot!(render(&mut app, 100, 42));
+}
+
+#[test]
+fn help_on_an_80x24_terminal_shows_every_key_in_two_columns() {
+    let mut app = demo_mid_run();
+    app.update(Action::Help);
+    let frame = render(&mut app, 80, 24);
+    for (keys, what) in app.keymap.help() {
+        assert!(frame.contains(what), "{keys} {what} missing:\n{frame}");
+    }
+    insta::assert_snapshot!(frame);
 }
 
 #[test]

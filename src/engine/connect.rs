@@ -69,6 +69,25 @@ enum HostOutcome {
     TlsFailed(String, SmtpFacts),
 }
 
+/// A host and the address it was reached at, as `mx.example[192.0.2.1]`; an IP address
+/// given as the host (`--server 192.0.2.1`) is shown once, as `[192.0.2.1]`.
+pub fn host_at(host: &str, ip: impl std::fmt::Display) -> String {
+    let ip = ip.to_string();
+    if host == ip {
+        format!("[{ip}]")
+    } else {
+        format!("{host}[{ip}]")
+    }
+}
+
+/// The first of a host's addresses that a connection from `bind` can reach: any when there is
+/// no bind address, else the first of the same IP version.
+pub fn reachable_ip(ips: &[IpAddr], bind: Option<IpAddr>) -> Option<IpAddr> {
+    ips.iter()
+        .copied()
+        .find(|ip| bind.is_none_or(|local| local.is_ipv4() == ip.is_ipv4()))
+}
+
 /// Tries the hosts in order until one is ready for RCPT or one gives an answer.
 pub async fn open_session(
     request: Request<'_>,
@@ -86,8 +105,30 @@ pub async fn open_session(
     };
     for mx in request.hosts.iter().take(ctx.config.smtp.max_mx_hosts) {
         let dns_started = Instant::now();
-        let ip = match ctx.net.dns.host_ips(&mx.host).await {
-            Ok(ips) => ips[0],
+        let ip = match ctx.host_ips(&mx.host).await {
+            Ok(ips) => match reachable_ip(&ips, ctx.net.dialer.bind()) {
+                Some(ip) => ip,
+                None => {
+                    let family = if ips[0].is_ipv4() { "IPv6" } else { "IPv4" };
+                    let detail = format!(
+                        "{} has no {family} address, and connections leave from {} (bind)",
+                        mx.host,
+                        ctx.net
+                            .dialer
+                            .bind()
+                            .map(|b| b.to_string())
+                            .unwrap_or_default()
+                    );
+                    emit.info(detail.clone()).await;
+                    ledger.attempts.push(Attempt {
+                        host: mx.host.clone(),
+                        ip: None,
+                        outcome: detail.clone(),
+                    });
+                    last.decision = Decision::new(Reason::ConnectionFailed, detail, None);
+                    continue;
+                }
+            },
             Err(e) => {
                 emit.info(format!("cannot resolve {}: {e}", mx.host)).await;
                 ledger.attempts.push(Attempt {
@@ -109,8 +150,9 @@ pub async fn open_session(
             Some(permit) => permit,
             None => {
                 emit.info(format!(
-                    "{}[{ip}] already has {} sessions open; waiting for one to close",
-                    mx.host, ctx.config.engine.per_host
+                    "{} already has {} sessions open; waiting for one to close",
+                    host_at(&mx.host, ip),
+                    ctx.config.engine.per_host
                 ))
                 .await;
                 ctx.host_limit.enter(ip).await
@@ -202,27 +244,25 @@ async fn try_host(
         (None, None) => String::new(),
     };
     emit.info(format!(
-        "connecting to {}[{}]:{}{via}",
-        mx.host, ip, facts.port
+        "connecting to {}:{}{via}",
+        host_at(&mx.host, ip),
+        facts.port
     ))
     .await;
     let connect_started = Instant::now();
-    let io = match ctx
+    let connected = match ctx
         .net
         .connect(ip, Config::secs(smtp.connect_timeout))
         .await
     {
-        Ok(io) => {
-            ctx.stats.session_opened();
-            io
-        }
+        Ok(connected) => connected,
         Err(e) => {
             let reason = if e.kind() == std::io::ErrorKind::TimedOut {
                 Reason::Timeout
             } else {
                 Reason::ConnectionFailed
             };
-            emit.info(format!("cannot connect to {}[{ip}]: {e}", mx.host))
+            emit.info(format!("cannot connect to {}: {e}", host_at(&mx.host, ip)))
                 .await;
             return HostOutcome::Next {
                 reason,
@@ -231,9 +271,13 @@ async fn try_host(
             };
         }
     };
-    emit.info(format!("connected to {}[{ip}]", mx.host)).await;
+    emit.info(format!("connected to {}", host_at(&mx.host, ip)))
+        .await;
     emit.stage(Stage::Greeting).await;
-    let opened = Session::open(io, emit.clone(), timeouts).await;
+    let io = ctx.stats.session_opened(connected.io);
+    let opened = Session::open(io, emit.clone(), timeouts)
+        .await
+        .map(|(session, greeting)| (session.watching_close(connected.close_watch), greeting));
     ledger.stages.connect_ms += connect_started.elapsed().as_millis() as u64;
     let smtp_started = Instant::now();
     let outcome = match opened {
@@ -387,5 +431,31 @@ pub fn mail_from(ctx: &CheckContext, smtputf8: bool) -> Command {
     Command::MailFrom {
         path: ctx.config.smtp.from.clone(),
         smtputf8,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ips(list: &[&str]) -> Vec<IpAddr> {
+        list.iter().map(|ip| ip.parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn a_bound_connection_picks_the_first_address_of_its_ip_version() {
+        let dual = ips(&["192.0.2.1", "2001:db8::1"]);
+        let v6: IpAddr = "::1".parse().unwrap();
+        let v4: IpAddr = "127.0.0.7".parse().unwrap();
+        assert_eq!(reachable_ip(&dual, None), Some(dual[0]));
+        assert_eq!(reachable_ip(&dual, Some(v6)), Some(dual[1]));
+        assert_eq!(reachable_ip(&dual, Some(v4)), Some(dual[0]));
+        assert_eq!(reachable_ip(&ips(&["192.0.2.1"]), Some(v6)), None);
+    }
+
+    #[test]
+    fn an_ip_given_as_the_host_is_shown_once() {
+        assert_eq!(host_at("mx.example", "192.0.2.1"), "mx.example[192.0.2.1]");
+        assert_eq!(host_at("::1", "::1"), "[::1]");
     }
 }

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::OnceCell;
 
-use super::dns::MailHosts;
+use super::dns::{DnsFailure, MailHosts};
 use super::host_limit::HostLimit;
 use super::net::Net;
 use super::stats::Stats;
@@ -40,7 +40,7 @@ impl CheckContext {
             .server
             .as_deref()
             .filter(|s| !s.is_empty())
-            .and_then(|s| crate::config::parse_server(s).ok());
+            .map(|s| crate::config::parse_server(s).unwrap_or_else(|_| s.to_string()));
         CheckContext {
             config,
             net,
@@ -72,6 +72,18 @@ impl CheckContext {
             .await
             .clone();
         (hosts, looked_up)
+    }
+
+    /// The addresses of a mail host, IPv4 first. The `--server` given as an IP address is
+    /// its own answer; an MX record naming an IP address is looked up as a name, as mail
+    /// servers do (and fails).
+    pub async fn host_ips(&self, host: &str) -> Result<Vec<std::net::IpAddr>, DnsFailure> {
+        if self.server.as_deref() == Some(host)
+            && let Ok(ip) = host.parse()
+        {
+            return Ok(vec![ip]);
+        }
+        self.net.dns.host_ips(host).await
     }
 
     /// Whether opportunistic STARTTLS already failed on `host` in this run.

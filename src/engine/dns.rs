@@ -129,11 +129,8 @@ impl Dns {
         }
     }
 
-    /// The addresses of a host, IPv4 first. An IP address is its own answer.
+    /// The addresses of a host, IPv4 first.
     pub async fn host_ips(&self, host: &str) -> Result<Vec<IpAddr>, DnsFailure> {
-        if let Ok(ip) = host.parse::<IpAddr>() {
-            return Ok(vec![ip]);
-        }
         let fqdn = format!("{}.", host.trim_end_matches('.'));
         match self.resolver.lookup_ip(fqdn.as_str()).await {
             Ok(lookup) => {

@@ -15,6 +15,8 @@ pub struct JobId(pub u64);
 pub enum Stage {
     /// Looking up MX and host addresses.
     Resolving,
+    /// Resolved; waiting for a session to its mail server (the per-host and global limits).
+    Waiting,
     /// Opening TCP to an MX host.
     Connecting(String),
     /// Waiting for the server's greeting.

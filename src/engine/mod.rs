@@ -154,13 +154,16 @@ impl EngineHandle {
                         prepare::Prep::Done(report) => {
                             emit.send(EventKind::Finished(Box::new(report))).await;
                         }
-                        prepare::Prep::Ready(prepared) => scheduler.enqueue(scheduler::Pending {
-                            emit,
-                            prepared,
-                            greylist_tries: 0,
-                            greylisted_since: None,
-                            requeues: 0,
-                        }),
+                        prepare::Prep::Ready(prepared) => {
+                            emit.stage(Stage::Waiting).await;
+                            scheduler.enqueue(scheduler::Pending {
+                                emit,
+                                prepared,
+                                greylist_tries: 0,
+                                greylisted_since: None,
+                                requeues: 0,
+                            })
+                        }
                     }
                 });
             }

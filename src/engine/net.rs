@@ -62,13 +62,54 @@ impl Dialer {
     }
 
     /// Connects within `timeout`.
-    pub async fn connect(&self, ip: IpAddr, timeout: Duration) -> io::Result<BoxIo> {
+    pub async fn connect(&self, ip: IpAddr, timeout: Duration) -> io::Result<Connected> {
         let target = self.target(ip)?;
         let stream = tokio::time::timeout(timeout, connect_from(self.bind(), target))
             .await
             .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "connect timed out"))??;
+        Connected::new(stream)
+    }
+}
+
+/// A new connection: the stream to speak SMTP over, and a watch on the same socket.
+pub struct Connected {
+    /// The stream (TLS goes on top of it).
+    pub io: BoxIo,
+    /// Tells when the server has closed the TCP connection, below any TLS layer.
+    pub close_watch: CloseWatch,
+}
+
+impl Connected {
+    fn new(stream: TcpStream) -> io::Result<Connected> {
         stream.set_nodelay(true)?;
-        Ok(Box::new(stream))
+        let std = stream.into_std()?;
+        let watch = TcpStream::from_std(std.try_clone()?)?;
+        Ok(Connected {
+            io: Box::new(TcpStream::from_std(std)?),
+            close_watch: CloseWatch(watch),
+        })
+    }
+}
+
+/// A second handle on a connection's socket. Under TLS the server's close_notify ends the
+/// stream before the server has closed the TCP connection (Postfix sends it, then finishes the
+/// session and logs the disconnect, then closes); only the TCP close means the server no longer
+/// counts the session, and only this raw handle can see it.
+pub struct CloseWatch(TcpStream);
+
+impl CloseWatch {
+    /// Waits until the server has closed the connection (end of stream or an error), reading
+    /// and dropping at most `max_bytes`.
+    pub async fn closed(&mut self, max_bytes: usize) {
+        use tokio::io::AsyncReadExt;
+        let mut buf = [0u8; 512];
+        let mut drained = 0;
+        while drained <= max_bytes {
+            match self.0.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => drained += n,
+            }
+        }
     }
 }
 
@@ -145,7 +186,7 @@ impl Net {
     }
 
     /// Connects to `ip`, directly or through the proxy, within `timeout`.
-    pub async fn connect(&self, ip: IpAddr, timeout: Duration) -> io::Result<BoxIo> {
+    pub async fn connect(&self, ip: IpAddr, timeout: Duration) -> io::Result<Connected> {
         let Some(proxy) = &self.proxy else {
             return self.dialer.connect(ip, timeout).await;
         };
@@ -158,8 +199,7 @@ impl Net {
                     "connect through the proxy timed out",
                 )
             })??;
-        stream.set_nodelay(true)?;
-        Ok(Box::new(stream))
+        Connected::new(stream)
     }
 }
 
@@ -174,6 +214,39 @@ mod tests {
         };
         let err = dialer.target("192.0.2.1".parse().unwrap()).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
+    }
+
+    #[tokio::test]
+    async fn the_close_watch_sees_the_tcp_close_even_after_the_stream_is_done_with() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let closing = Arc::new(AtomicBool::new(false));
+        let server_closing = closing.clone();
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            socket.write_all(b"221 bye\r\n").await.unwrap();
+            // As a TLS server would after its close_notify: still busy, connection still open.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            server_closing.store(true, Ordering::SeqCst);
+            drop(socket);
+        });
+        let dialer = Dialer::Direct { port, bind: None };
+        let connected = dialer
+            .connect("127.0.0.1".parse().unwrap(), Duration::from_secs(5))
+            .await
+            .unwrap();
+        let (mut io, mut watch) = (connected.io, connected.close_watch);
+        let mut reply = [0u8; 9];
+        io.read_exact(&mut reply).await.unwrap();
+        assert_eq!(&reply, b"221 bye\r\n");
+        watch.closed(4096).await;
+        assert!(
+            closing.load(Ordering::SeqCst),
+            "the watch returned before the server closed the connection"
+        );
+        server.await.unwrap();
     }
 
     #[test]

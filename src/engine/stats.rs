@@ -1,14 +1,21 @@
 //! Counters of one engine run, shared by every worker: how gentle and how fast we were.
 
+use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
 
 use serde::Serialize;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+use super::net::BoxIo;
 
 /// Live counters (atomics, updated by workers).
 #[derive(Debug, Default)]
 pub struct Stats {
     sessions: AtomicU64,
     rcpts: AtomicU64,
+    open: AtomicU64,
 }
 
 /// A snapshot of the counters.
@@ -18,12 +25,21 @@ pub struct StatsSnapshot {
     pub sessions_opened: u64,
     /// RCPT TO commands sent (catch-all probes included).
     pub rcpts_sent: u64,
+    /// Connections to SMTP servers open right now.
+    #[serde(skip)]
+    pub sessions_open: u64,
 }
 
 impl Stats {
-    /// One more connection was opened.
-    pub fn session_opened(&self) {
+    /// One more connection was opened: counts it, and counts it as open until the returned
+    /// stream (which wraps `io`, and stays inside a TLS layer put on top) is dropped.
+    pub fn session_opened(self: &Arc<Self>, io: BoxIo) -> BoxIo {
         self.sessions.fetch_add(1, Ordering::Relaxed);
+        self.open.fetch_add(1, Ordering::Relaxed);
+        Box::new(Counted {
+            io,
+            stats: self.clone(),
+        })
     }
 
     /// One more RCPT was sent.
@@ -36,6 +52,68 @@ impl Stats {
         StatsSnapshot {
             sessions_opened: self.sessions.load(Ordering::Relaxed),
             rcpts_sent: self.rcpts.load(Ordering::Relaxed),
+            sessions_open: self.open.load(Ordering::Relaxed),
         }
+    }
+}
+
+/// A connection that counts itself open until dropped.
+struct Counted {
+    io: BoxIo,
+    stats: Arc<Stats>,
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.stats.open.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl AsyncRead for Counted {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Counted {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_connection_counts_as_open_until_its_stream_is_dropped() {
+        let stats = Arc::new(Stats::default());
+        let (a, _peer_a) = tokio::io::duplex(64);
+        let (b, _peer_b) = tokio::io::duplex(64);
+        let first = stats.session_opened(Box::new(a));
+        let second = stats.session_opened(Box::new(b));
+        assert_eq!(stats.snapshot().sessions_open, 2);
+        drop(first);
+        let snapshot = stats.snapshot();
+        assert_eq!(snapshot.sessions_open, 1);
+        assert_eq!(snapshot.sessions_opened, 2, "opened never goes down");
+        drop(second);
+        assert_eq!(stats.snapshot().sessions_open, 0);
     }
 }

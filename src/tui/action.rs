@@ -65,6 +65,8 @@ pub enum Action {
     Quit,
     /// Quit at once.
     ForceQuit,
+    /// Hide the error banner.
+    Dismiss,
 }
 
 impl Action {
@@ -111,6 +113,7 @@ impl Action {
             Action::Help => "help",
             Action::Quit => "quit",
             Action::ForceQuit => "quit now",
+            Action::Dismiss => "hide the error message",
         }
     }
 }

@@ -124,6 +124,9 @@ pub struct App {
     pub unseen_lines: usize,
     /// Detail pane scroll.
     pub detail_offset: usize,
+    /// The largest useful `detail_offset` for the selected row at the current pane size
+    /// (recorded by the loop each frame).
+    pub detail_max_offset: usize,
     /// New checks are held.
     pub paused: bool,
     /// Top-of-screen message.
@@ -134,6 +137,8 @@ pub struct App {
     pub done: usize,
     /// Checks in flight (started, not finished).
     pub active: usize,
+    /// SMTP connections open now (from the engine's counters, read by the loop each frame).
+    pub open_sessions: u64,
     /// When the first check of this run started.
     pub started: Option<Instant>,
     /// When the last check finished.
@@ -172,8 +177,10 @@ impl App {
             follow: true,
             unseen_lines: 0,
             detail_offset: 0,
+            detail_max_offset: 0,
             paused: false,
             banner: None,
+            open_sessions: 0,
             counts: [0; 4],
             done: 0,
             active: 0,
@@ -411,10 +418,11 @@ impl App {
 
     /// Takes one user action and returns what the loop must do.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        // Information goes with the next key; an error stays until Esc (or the next message).
         self.banner = self
             .banner
             .take()
-            .filter(|b| b.error && action != Action::Help);
+            .filter(|b| b.error && action != Action::Dismiss);
         match action {
             Action::Up => self.scroll(-1),
             Action::Down => self.scroll(1),
@@ -519,6 +527,7 @@ impl App {
                 self.quit = true;
                 return vec![Effect::Quit];
             }
+            Action::Dismiss => {}
         }
         Vec::new()
     }
@@ -578,7 +587,7 @@ impl App {
         }
     }
 
-    /// Shows an informational banner.
+    /// Shows an informational banner (until the next key).
     pub fn info(&mut self, text: impl Into<String>) {
         self.banner = Some(Banner {
             text: text.into(),
@@ -586,7 +595,7 @@ impl App {
         });
     }
 
-    /// Shows an error banner (stays until the next key).
+    /// Shows an error banner (stays until Esc or the next message).
     pub fn error(&mut self, text: impl Into<String>) {
         self.banner = Some(Banner {
             text: text.into(),
@@ -622,7 +631,10 @@ impl App {
                 self.select(target);
             }
             Pane::Detail => {
-                self.detail_offset = (self.detail_offset as isize + delta).max(0) as usize;
+                let current = self.detail_offset.min(self.detail_max_offset);
+                self.detail_offset = current
+                    .saturating_add_signed(delta)
+                    .min(self.detail_max_offset);
             }
             Pane::Transcript => {
                 let total = self.selected_detail().map_or(0, |d| d.lines.len());
@@ -649,7 +661,7 @@ impl App {
             } else {
                 0
             }),
-            Pane::Detail => self.detail_offset = if bottom { usize::MAX / 2 } else { 0 },
+            Pane::Detail => self.detail_offset = if bottom { self.detail_max_offset } else { 0 },
             Pane::Transcript => {
                 self.follow = bottom;
                 self.transcript_offset = 0;

@@ -290,3 +290,40 @@ fn greylisted_rows_count_down_to_their_recheck() {
     finish(&mut app, 0, Reason::Ok);
     assert_eq!(app.rows[0].retry_at, None);
 }
+
+#[test]
+fn the_detail_scrolls_within_its_content_and_end_then_down_is_safe() {
+    let mut app = app_with(3);
+    app.focus = Pane::Detail;
+    app.detail_max_offset = 5;
+    app.update(Action::Bottom);
+    assert_eq!(app.detail_offset, 5);
+    app.update(Action::Down);
+    assert_eq!(app.detail_offset, 5, "no scrolling past the end");
+    app.update(Action::Up);
+    assert_eq!(app.detail_offset, 4, "Up moves back at once after End");
+    app.update(Action::PageDown);
+    assert_eq!(app.detail_offset, 5);
+    app.update(Action::Top);
+    app.update(Action::Up);
+    assert_eq!(app.detail_offset, 0);
+    app.detail_max_offset = 0;
+    for _ in 0..3 {
+        app.update(Action::Down);
+    }
+    assert_eq!(app.detail_offset, 0, "a detail that fits does not scroll");
+}
+
+#[test]
+fn info_goes_with_the_next_key_and_an_error_stays_until_esc() {
+    let mut app = app_with(3);
+    app.info("exported");
+    app.update(Action::Down);
+    assert!(app.banner.is_none());
+    app.error("cannot read x");
+    app.update(Action::Down);
+    app.update(Action::CycleFilter);
+    assert!(app.banner.is_some(), "an error outlives ordinary keys");
+    app.update(Action::Dismiss);
+    assert!(app.banner.is_none());
+}

@@ -140,6 +140,7 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("?", Action::Help),
     ("q", Action::Quit),
     ("C-c", Action::ForceQuit),
+    ("Esc", Action::Dismiss),
 ];
 
 /// Actions shown in the footer, most important first (a narrow footer drops the last ones).

@@ -110,14 +110,14 @@ where
     let mut dirty = true;
     let mut engine_open = true;
     let mut last_clock_refresh = Instant::now();
-    draw(terminal, app, theme)?;
+    draw(terminal, app, engine, theme)?;
     while !app.quit {
         tokio::select! {
             maybe = input.next() => match maybe {
                 Some(Ok(event)) => {
                     let effects = handle_input(app, event);
                     carry_out(app, engine, effects);
-                    draw(terminal, app, theme)?;
+                    draw(terminal, app, engine, theme)?;
                     dirty = false;
                 }
                 Some(Err(e)) => return Err(e.into()),
@@ -138,7 +138,7 @@ where
                     last_clock_refresh = Instant::now();
                 }
                 if dirty {
-                    draw(terminal, app, theme)?;
+                    draw(terminal, app, engine, theme)?;
                     dirty = false;
                 }
             },
@@ -148,11 +148,17 @@ where
 }
 
 /// Refreshes the view and the clock, draws, and records the pane sizes for paging.
-fn draw<B: Backend>(terminal: &mut Terminal<B>, app: &mut App, theme: &Theme) -> anyhow::Result<()>
+fn draw<B: Backend>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    engine: &EngineHandle,
+    theme: &Theme,
+) -> anyhow::Result<()>
 where
     B::Error: Send + Sync + 'static,
 {
     app.now = Instant::now();
+    app.open_sessions = engine.stats().sessions_open;
     let size = terminal.size()?;
     app.screen = (size.width, size.height);
     let areas = view::layout(
@@ -166,6 +172,7 @@ where
         .max(areas.detail.height)
         .saturating_sub(2) as usize;
     app.refresh_view();
+    app.detail_max_offset = view::detail::max_offset(app, areas.detail);
     terminal.draw(|frame| view::draw(frame, app, theme))?;
     Ok(())
 }

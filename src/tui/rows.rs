@@ -11,6 +11,8 @@ pub enum Progress {
     Queued,
     /// Looking up MX.
     Resolving,
+    /// Resolved; waiting for a session to its mail server.
+    Waiting,
     /// Connecting to an MX host.
     Connecting,
     /// Waiting for the greeting.
@@ -38,6 +40,7 @@ impl Progress {
     pub fn from_stage(stage: &Stage) -> Progress {
         match stage {
             Stage::Resolving => Progress::Resolving,
+            Stage::Waiting => Progress::Waiting,
             Stage::Connecting(_) => Progress::Connecting,
             Stage::Greeting => Progress::Greeting,
             Stage::Ehlo => Progress::Ehlo,
@@ -55,6 +58,7 @@ impl Progress {
         match self {
             Progress::Queued => "queued",
             Progress::Resolving => "resolving",
+            Progress::Waiting => "waiting",
             Progress::Connecting => "connecting",
             Progress::Greeting => "greeting",
             Progress::Ehlo => "EHLO",
@@ -72,7 +76,7 @@ impl Progress {
     pub fn is_active(self) -> bool {
         !matches!(
             self,
-            Progress::Queued | Progress::Done | Progress::Greylisted
+            Progress::Queued | Progress::Waiting | Progress::Done | Progress::Greylisted
         )
     }
 }
@@ -139,6 +143,7 @@ impl Row {
                 ("greylisted", format!("re-check in {secs} s"))
             }
             (Progress::Queued, _) => ("queued", String::new()),
+            (Progress::Waiting, _) => ("waiting", "for a session".to_string()),
             (Progress::Greylisted, None) => ("greylisted", String::new()),
             (progress, _) => ("checking", progress.label().to_string()),
         }

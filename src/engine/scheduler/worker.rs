@@ -246,9 +246,8 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
                 pending
                     .emit
                     .info(format!(
-                        "reusing the session to {}[{}]:{} (RCPT {} of this session)",
-                        facts.host,
-                        facts.ip,
+                        "reusing the session to {}:{} (RCPT {} of this session)",
+                        crate::engine::connect::host_at(&facts.host, &facts.ip),
                         facts.port,
                         tally.rcpts + index + 1
                     ))

@@ -10,7 +10,7 @@ use super::command::{Command, UnsafeCommand};
 use super::reply::{Reply, ReplyAssembler, ReplyError, read_line};
 use super::tls;
 use crate::engine::emit::Emitter;
-use crate::engine::net::BoxIo;
+use crate::engine::net::{BoxIo, CloseWatch};
 use crate::engine::transcript::Direction;
 use crate::engine::verdict::TlsFacts;
 
@@ -83,6 +83,7 @@ pub struct Session {
     tls: bool,
     timeouts: Timeouts,
     extensions: Vec<String>,
+    close_watch: Option<CloseWatch>,
 }
 
 impl Session {
@@ -98,11 +99,20 @@ impl Session {
             tls: false,
             timeouts,
             extensions: Vec::new(),
+            close_watch: None,
         };
         let greeting = session
             .read_reply("the greeting", timeouts.greeting, Instant::now())
             .await?;
         Ok((session, greeting))
+    }
+
+    /// After QUIT, also waits for the TCP connection under the stream to close (see
+    /// [`CloseWatch`]): under TLS the stream ends at the server's close_notify, a moment before
+    /// the server has finished the session.
+    pub fn watching_close(mut self, watch: CloseWatch) -> Session {
+        self.close_watch = Some(watch);
+        self
     }
 
     /// Whether the session runs inside TLS.
@@ -215,7 +225,11 @@ impl Session {
             return Err(SessionError::StartTlsInjection);
         }
         let Session {
-            io, emit, timeouts, ..
+            io,
+            emit,
+            timeouts,
+            close_watch,
+            ..
         } = self;
         let handshake = tls::handshake(io.into_inner(), host);
         let (io, facts) = match tokio::time::timeout(timeouts.command, handshake).await {
@@ -234,6 +248,7 @@ impl Session {
             tls: true,
             timeouts,
             extensions: Vec::new(),
+            close_watch,
         };
         Ok((session, facts))
     }
@@ -265,6 +280,9 @@ impl Session {
                     Ok(0) | Err(_) => break,
                     Ok(n) => drained += n,
                 }
+            }
+            if let Some(watch) = &mut self.close_watch {
+                watch.closed(MAX_DRAINED).await;
             }
         };
         let _ = tokio::time::timeout(LINGER.min(self.timeouts.command), drain).await;

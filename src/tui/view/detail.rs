@@ -22,30 +22,51 @@ use crate::tui::app::{App, Pane};
 use crate::tui::rows::Row;
 use crate::tui::theme::Theme;
 
+/// The detail's lines for the selected row, or None when no row is selected.
+fn content<'a>(app: &'a App, theme: &Theme) -> Option<(&'a Row, Vec<Line<'a>>)> {
+    let row = &app.rows[app.selected_row()?];
+    let detail = app.selected_detail();
+    let lines = match detail.and_then(|d| d.report.as_deref()) {
+        Some(report) => report_lines(report, row, theme),
+        None => progress_lines(row, detail.and_then(|d| d.host.as_deref()), theme),
+    };
+    Some((row, lines))
+}
+
+/// How far the detail in `area` can scroll: the wrapped height of its lines beyond what the
+/// pane shows (each line wraps onto ceil(width / inner width) rows).
+pub fn max_offset(app: &App, area: Rect) -> usize {
+    let inner_width = area.width.saturating_sub(2).max(1) as usize;
+    let inner_height = area.height.saturating_sub(2) as usize;
+    let Some((_, lines)) = content(app, &Theme::mono()) else {
+        return 0;
+    };
+    let wrapped: usize = lines
+        .iter()
+        .map(|line| line.width().div_ceil(inner_width).max(1))
+        .sum();
+    wrapped.saturating_sub(inner_height)
+}
+
 /// Draws the detail pane.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(index) = app.selected_row() else {
+    let Some((row, lines)) = content(app, theme) else {
         frame.render_widget(
             pane_block(" detail ", app.focus == Pane::Detail, theme),
             area,
         );
         return;
     };
-    let row = &app.rows[index];
     let block = pane_block(
         format!(" {} ", row.address),
         app.focus == Pane::Detail,
         theme,
     );
-    let detail = app.selected_detail();
-    let lines = match detail.and_then(|d| d.report.as_deref()) {
-        Some(report) => report_lines(report, row, theme),
-        None => progress_lines(row, detail.and_then(|d| d.host.as_deref()), theme),
-    };
+    let offset = app.detail_offset.min(app.detail_max_offset);
     let paragraph = Paragraph::new(lines)
         .block(block)
         .wrap(Wrap { trim: false })
-        .scroll((app.detail_offset.min(u16::MAX as usize) as u16, 0));
+        .scroll((offset.min(u16::MAX as usize) as u16, 0));
     frame.render_widget(paragraph, area);
 }
 

@@ -48,7 +48,10 @@ pub struct Areas {
 
 /// Splits the screen for `app`.
 pub fn layout(area: Rect, app: &App) -> Areas {
-    let banner_height = u16::from(app.banner.is_some());
+    let banner_height = app
+        .banner
+        .as_ref()
+        .map_or(0, |b| banner_lines(&b.text, b.error, area.width));
     let [banner, main, status, footer] = Layout::vertical([
         Constraint::Length(banner_height),
         Constraint::Min(3),
@@ -84,6 +87,14 @@ pub fn layout(area: Rect, app: &App) -> Areas {
     areas
 }
 
+/// How many lines the banner takes: its text wrapped to the width, at most 3.
+fn banner_lines(text: &str, error: bool, width: u16) -> u16 {
+    let width = usize::from(width.max(1));
+    let hint = if error { 13 } else { 0 };
+    let needed = (text.chars().count() + 1 + hint).div_ceil(width);
+    needed.clamp(1, 3) as u16
+}
+
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     let areas = layout(frame.area(), app);
@@ -93,8 +104,11 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         } else {
             theme.info
         };
+        let hint = if banner.error { "  (Esc: hide)" } else { "" };
         frame.render_widget(
-            Paragraph::new(format!(" {}", banner.text)).style(style),
+            Paragraph::new(format!(" {}{hint}", banner.text))
+                .style(style)
+                .wrap(ratatui::widgets::Wrap { trim: false }),
             area,
         );
     }

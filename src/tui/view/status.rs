@@ -32,7 +32,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             theme.dim,
         ));
     }
-    right.push(Span::styled(format!("sessions {} ", app.active), theme.dim));
+    right.push(Span::styled(
+        format!("sessions {} ", app.open_sessions),
+        theme.dim,
+    ));
     if app.paused {
         right.push(Span::styled(" PAUSED ", theme.error));
     }

@@ -23,12 +23,13 @@ pub struct Results {
 }
 
 impl Results {
-    /// Reads `batch --format csv` output. Errors name the line when it is not that.
-    pub fn parse(text: &str) -> Result<Results, String> {
+    /// Reads `batch --format csv` output (complete rows only: the caller cuts off an
+    /// unfinished last row). Errors name the line when it is not that.
+    pub fn parse(bytes: &[u8]) -> Result<Results, String> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)
-            .from_reader(text.strip_prefix('\u{feff}').unwrap_or(text).as_bytes());
+            .from_reader(strip_bom(bytes));
         let headers = reader
             .headers()
             .map_err(|e| format!("unreadable CSV header: {e}"))?
@@ -93,69 +94,97 @@ pub struct Annotated {
     pub unreadable: Vec<(usize, String)>,
 }
 
-/// Joins `results` onto a CSV list: its header and rows as they are, the result columns after.
-/// A result column whose name the list already has is written as `mxknock_NAME`.
-pub fn annotate_csv(list: &str, results: &Results) -> Annotated {
-    let text = list
-        .strip_prefix('\u{feff}')
-        .unwrap_or(list)
-        .replace("\r\n", "\n");
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(BOM).unwrap_or(bytes)
+}
+
+/// Joins `results` onto a CSV list: its header and rows as they are, byte for byte (any
+/// encoding, CRLF inside quoted cells), the result columns after. Rows wider than the header
+/// widen it with unnamed columns, so the result columns always line up. A result column whose
+/// name the list already has is written as `mxknock_NAME`. A byte-order mark is kept.
+pub fn annotate_csv(list: &[u8], results: &Results) -> Annotated {
+    let body = strip_bom(list);
+    // The record starts at the first byte from `byte` that is not a line break (after a CRLF
+    // the csv crate's position can point at the LF).
+    let line_at = |byte: u64| {
+        let mut start = (byte as usize).min(body.len());
+        while start < body.len() && matches!(body[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        1 + body[..start].iter().filter(|&&b| b == b'\n').count()
+    };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers = reader.headers().cloned().unwrap_or_default();
-    let column = address_column(&headers);
-    let taken: Vec<String> = headers.iter().map(str::to_lowercase).collect();
-    let mut out = Output::new(
-        headers
-            .iter()
-            .map(str::to_string)
-            .chain(result_columns().map(|name| {
-                if taken.iter().any(|t| t == name) {
-                    format!("mxknock_{name}")
-                } else {
-                    name.to_string()
-                }
-            })),
-    );
-    for record in reader.records() {
+        .from_reader(body);
+    let headers = reader.byte_headers().cloned().unwrap_or_default();
+    let column = address_column(&csv::StringRecord::from_byte_record_lossy(headers.clone()));
+    let mut records = Vec::new();
+    let mut unreadable = Vec::new();
+    for record in reader.byte_records() {
         match record {
             Ok(record) => {
-                let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
-                let mut cells: Vec<String> = record.iter().map(str::to_string).collect();
-                cells.resize(cells.len().max(headers.len()), String::new());
-                let address = record.get(column).unwrap_or("").to_string();
-                out.row(line, cells, &address, results);
+                let line = record.position().map_or(0, |p| line_at(p.byte()));
+                records.push((line, record));
             }
             Err(e) => {
-                let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
-                out.annotated
-                    .unreadable
-                    .push((line, format!("unreadable CSV row: {e}")));
+                let line = e.position().map_or(0, |p| line_at(p.byte()));
+                unreadable.push((line, format!("unreadable CSV row: {e}")));
             }
         }
+    }
+    let width = records
+        .iter()
+        .map(|(_, r)| r.len())
+        .chain([headers.len()])
+        .max()
+        .unwrap_or(0);
+    let taken: Vec<String> = headers
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).to_lowercase())
+        .collect();
+    let mut header: Vec<Vec<u8>> = headers.iter().map(<[u8]>::to_vec).collect();
+    header.resize(width, Vec::new());
+    header.extend(result_columns().map(|name| {
+        if taken.iter().any(|t| t == name) {
+            format!("mxknock_{name}").into_bytes()
+        } else {
+            name.as_bytes().to_vec()
+        }
+    }));
+    let mut out = Output::new(header, list.starts_with(BOM));
+    out.annotated.unreadable = unreadable;
+    for (line, record) in records {
+        let mut cells: Vec<Vec<u8>> = record.iter().map(<[u8]>::to_vec).collect();
+        cells.resize(width, Vec::new());
+        let address = String::from_utf8_lossy(record.get(column).unwrap_or_default()).into_owned();
+        out.row(line, cells, &address, results);
     }
     out.finish()
 }
 
 /// Joins `results` onto a plain list (one address per line, `#` comments): an `address`
 /// column, then the result columns.
-pub fn annotate_text(list: &str, results: &Results) -> Annotated {
-    let mut out = Output::new(
-        std::iter::once("address".to_string()).chain(result_columns().map(str::to_string)),
-    );
-    for (index, raw) in list
-        .strip_prefix('\u{feff}')
-        .unwrap_or(list)
-        .split('\n')
-        .enumerate()
-    {
+pub fn annotate_text(list: &[u8], results: &Results) -> Annotated {
+    let header = std::iter::once("address")
+        .chain(result_columns())
+        .map(|c| c.as_bytes().to_vec())
+        .collect();
+    let mut out = Output::new(header, false);
+    let text = String::from_utf8_lossy(strip_bom(list));
+    for (index, raw) in text.split('\n').enumerate() {
         let address = raw.strip_suffix('\r').unwrap_or(raw).trim();
         if address.is_empty() || address.starts_with('#') {
             continue;
         }
-        out.row(index + 1, vec![address.to_string()], address, results);
+        out.row(
+            index + 1,
+            vec![address.as_bytes().to_vec()],
+            address,
+            results,
+        );
     }
     out.finish()
 }
@@ -167,10 +196,11 @@ struct Output {
 }
 
 impl Output {
-    fn new(header: impl Iterator<Item = String>) -> Output {
-        let mut writer = csv::Writer::from_writer(Vec::new());
+    fn new(header: Vec<Vec<u8>>, bom: bool) -> Output {
+        let start = if bom { BOM.to_vec() } else { Vec::new() };
+        let mut writer = csv::Writer::from_writer(start);
         writer
-            .write_record(header.collect::<Vec<_>>())
+            .write_record(&header)
             .expect("writing to memory cannot fail");
         Output {
             writer,
@@ -178,11 +208,11 @@ impl Output {
         }
     }
 
-    fn row(&mut self, line: usize, mut cells: Vec<String>, address: &str, results: &Results) {
+    fn row(&mut self, line: usize, mut cells: Vec<Vec<u8>>, address: &str, results: &Results) {
         match results.cells(address) {
-            Some(result) => cells.extend(result.iter().cloned()),
+            Some(result) => cells.extend(result.iter().map(|c| c.as_bytes().to_vec())),
             None => {
-                cells.extend(result_columns().map(|_| String::new()));
+                cells.extend(result_columns().map(|_| Vec::new()));
                 if address.trim().is_empty() {
                     self.annotated.without_address.push(line);
                 } else {
@@ -192,7 +222,7 @@ impl Output {
         }
         self.writer
             .write_record(&cells)
-            .expect("writing to memory cannot fail");
+            .expect("rows are padded to one width");
         self.annotated.rows += 1;
     }
 
@@ -216,14 +246,14 @@ nobody@lab.test,nobody@lab.test,undeliverable,no_such_user,\"550 5.1.1 User unkn
 ";
 
     fn results() -> Results {
-        Results::parse(RESULTS).unwrap()
+        Results::parse(RESULTS.as_bytes()).unwrap()
     }
 
     fn rows(annotated: &Annotated) -> Vec<Vec<String>> {
         csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .from_reader(annotated.csv.as_slice())
+            .from_reader(strip_bom(&annotated.csv))
             .records()
             .map(|r| r.unwrap().iter().map(str::to_string).collect())
             .collect()
@@ -232,7 +262,7 @@ nobody@lab.test,nobody@lab.test,undeliverable,no_such_user,\"550 5.1.1 User unkn
     #[test]
     fn every_csv_row_keeps_its_columns_and_order_and_gets_its_result() {
         let list = "name,Email,company\nAlice,ALICE@lab.test,Acme\nNo One,nobody@lab.test,\"Foo, Inc\"\nLater,later@lab.test,X\nAlice again,alice@lab.test,Acme\n";
-        let annotated = annotate_csv(list, &results());
+        let annotated = annotate_csv(list.as_bytes(), &results());
         let rows = rows(&annotated);
         assert_eq!(rows.len(), 5);
         assert_eq!(rows[0][..4], ["name", "Email", "company", "normalized"]);
@@ -257,7 +287,7 @@ nobody@lab.test,nobody@lab.test,undeliverable,no_such_user,\"550 5.1.1 User unkn
     #[test]
     fn result_columns_the_list_already_has_are_prefixed() {
         let list = "email,verdict,Reason\nalice@lab.test,mine,also mine\n";
-        let rows = rows(&annotate_csv(list, &results()));
+        let rows = rows(&annotate_csv(list.as_bytes(), &results()));
         assert!(
             rows[0].contains(&"mxknock_verdict".to_string()),
             "{:?}",
@@ -277,7 +307,7 @@ nobody@lab.test,nobody@lab.test,undeliverable,no_such_user,\"550 5.1.1 User unkn
     #[test]
     fn short_rows_are_padded_so_result_columns_line_up() {
         let list = "email,name,phone\nalice@lab.test\n,no address,123\n";
-        let annotated = annotate_csv(list, &results());
+        let annotated = annotate_csv(list.as_bytes(), &results());
         assert_eq!(annotated.without_address, [3]);
         assert!(annotated.without_result.is_empty());
         let rows = rows(&annotated);
@@ -289,7 +319,7 @@ nobody@lab.test,nobody@lab.test,undeliverable,no_such_user,\"550 5.1.1 User unkn
     #[test]
     fn text_lists_get_an_address_column_and_skip_comments() {
         let list = "# my list\r\nalice@lab.test\r\n\r\nnobody@lab.test\nmissing@lab.test\n";
-        let annotated = annotate_text(list, &results());
+        let annotated = annotate_text(list.as_bytes(), &results());
         let rows = rows(&annotated);
         assert_eq!(rows[0][0], "address");
         assert_eq!(rows[0][1], "normalized");
@@ -300,14 +330,51 @@ nobody@lab.test,nobody@lab.test,undeliverable,no_such_user,\"550 5.1.1 User unkn
     }
 
     #[test]
+    fn rows_wider_than_the_header_widen_it_so_results_line_up() {
+        let list = "email,name\nalice@lab.test,Alice,\nnobody@lab.test,No One,x,y\n";
+        let annotated = annotate_csv(list.as_bytes(), &results());
+        let rows = rows(&annotated);
+        assert_eq!(rows[0][..5], ["email", "name", "", "", "normalized"]);
+        let verdict = rows[0].iter().position(|c| c == "verdict").unwrap();
+        assert!(rows.iter().all(|r| r.len() == rows[0].len()));
+        assert_eq!(rows[1][verdict], "deliverable");
+        assert_eq!(rows[2][3], "y");
+        assert_eq!(rows[2][verdict], "undeliverable");
+    }
+
+    #[test]
+    fn other_encodings_crlf_cells_and_the_bom_pass_through_unchanged() {
+        let mut list = BOM.to_vec();
+        list.extend_from_slice(b"name,email\r\nJos\xe9,alice@lab.test\r\n\"two\r\nlines\",nobody@lab.test\r\nlast,later@lab.test\r\n");
+        let annotated = annotate_csv(&list, &results());
+        assert!(annotated.csv.starts_with(BOM), "the BOM is kept");
+        let text = &annotated.csv[BOM.len()..];
+        assert!(text.starts_with(b"name,email,normalized"));
+        assert!(
+            text.windows(5).any(|w| w == b"Jos\xe9,"),
+            "Latin-1 bytes are not replaced"
+        );
+        assert!(
+            text.windows(11).any(|w| w == b"two\r\nlines\""),
+            "CRLF inside a quoted cell is kept"
+        );
+        assert_eq!(
+            annotated.without_result,
+            [5],
+            "line numbers count real lines"
+        );
+    }
+
+    #[test]
     fn results_must_be_batch_csv_output() {
-        let err = Results::parse("{\"address\":\"a@b.test\"}\n").unwrap_err();
+        let err = Results::parse(b"{\"address\":\"a@b.test\"}\n").unwrap_err();
         assert!(
             err.contains("line 1") && err.contains("mxknock batch"),
             "{err}"
         );
         assert_eq!(results().len(), 2);
-        let only_header = Results::parse(&RESULTS[..RESULTS.find('\n').unwrap() + 1]).unwrap();
+        let only_header =
+            Results::parse(&RESULTS.as_bytes()[..RESULTS.find('\n').unwrap() + 1]).unwrap();
         assert!(only_header.is_empty());
     }
 }

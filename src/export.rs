@@ -55,7 +55,7 @@ pub fn csv_record(report: &Report) -> Vec<String> {
         report.normalized.clone().unwrap_or_default(),
         report.verdict.to_string(),
         report.reason.to_string(),
-        report.detail.clone(),
+        spreadsheet_safe(&report.detail),
         bool_cell(report.flags.disposable),
         bool_cell(report.flags.role_account),
         bool_cell(report.flags.free_provider),
@@ -70,9 +70,19 @@ pub fn csv_record(report: &Report) -> Vec<String> {
         smtp.and_then(|s| s.enhanced_code)
             .map(|c| c.to_string())
             .unwrap_or_default(),
-        smtp.and_then(|s| s.message.clone()).unwrap_or_default(),
+        spreadsheet_safe(smtp.and_then(|s| s.message.as_deref()).unwrap_or_default()),
         report.duration_ms.to_string(),
     ]
+}
+
+/// Server text for a CSV cell: a cell that starts like a spreadsheet formula (`=`, `+`, `-`,
+/// `@`, or a tab / CR before one) gets a leading `'`, so opening the export in a spreadsheet
+/// never runs what a mail server wrote (OWASP's CSV injection advice). JSON is left as it is.
+pub fn spreadsheet_safe(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_string(),
+    }
 }
 
 /// Writes `reports` to `path` in the format its extension names; returns how many were written.
@@ -116,6 +126,31 @@ pub fn write_reports<'a>(
 mod tests {
     use super::*;
     use crate::engine::verdict::Reason;
+
+    #[test]
+    fn server_text_that_looks_like_a_formula_is_defused_in_csv_only() {
+        let mut report = Report::new(
+            "a@b.test",
+            Reason::NoSuchUser,
+            "=HYPERLINK(\"http://evil.example\",\"x\")",
+        );
+        report.smtp = Some(crate::engine::verdict::SmtpFacts {
+            message: Some("@SUM(1+1)".into()),
+            ..Default::default()
+        });
+        let cells = csv_record(&report);
+        let column = |name| CSV_COLUMNS.iter().position(|c| *c == name).unwrap();
+        assert_eq!(
+            cells[column("detail")],
+            "'=HYPERLINK(\"http://evil.example\",\"x\")"
+        );
+        assert_eq!(cells[column("smtp_message")], "'@SUM(1+1)");
+        assert_eq!(spreadsheet_safe("550 5.1.1 unknown"), "550 5.1.1 unknown");
+        assert_eq!(spreadsheet_safe("-1"), "'-1");
+        assert_eq!(spreadsheet_safe(""), "");
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["detail"], "=HYPERLINK(\"http://evil.example\",\"x\")");
+    }
 
     #[test]
     fn csv_and_jsonl_by_extension() {

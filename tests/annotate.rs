@@ -163,7 +163,7 @@ fn inputs_are_never_overwritten_and_wrong_results_are_named() {
     let (code, _, stderr) = mxknock(&["annotate", &contacts, &contacts]);
     assert_eq!(code, 2);
     assert!(
-        stderr.contains("contacts.csv: line 1: not the CSV output of `mxknock batch`"),
+        stderr.contains("contacts.csv: line 1: not a CSV written by mxknock batch"),
         "{stderr}"
     );
     let missing = path(dir.path(), "missing.csv");
@@ -188,4 +188,37 @@ fn annotate_needs_no_valid_config() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(rows(&stdout)[1][0], "alice@lab.test");
     assert_eq!(rows(&stdout)[1][2], "deliverable");
+}
+
+#[test]
+fn a_cut_off_last_result_row_is_not_taken_for_a_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let contacts = path(dir.path(), "contacts.csv");
+    let results = path(dir.path(), "results.csv");
+    std::fs::write(&contacts, CONTACTS).unwrap();
+    mxknock(&["batch", "--demo", &contacts, "--output", &results]);
+    let full = std::fs::read_to_string(&results).unwrap();
+    let (head, carol) = full
+        .lines()
+        .partition::<Vec<&str>, _>(|l| !l.starts_with("carol@"));
+    // Every row but Carol's, then the first 30 bytes of hers, as a kill mid-write leaves it.
+    let mut cut = head.join("\n");
+    cut.push('\n');
+    cut.push_str(&carol[0][..30]);
+    std::fs::write(&results, cut).unwrap();
+
+    let (code, stdout, stderr) = mxknock(&["annotate", &contacts, &results]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("an unfinished last row is left out"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("no result for the rows on lines 4"),
+        "{stderr}"
+    );
+    let rows = rows(&stdout);
+    let reason = rows[0].iter().position(|h| h == "reason").unwrap();
+    assert_eq!(rows[3][0], "Carol");
+    assert_eq!(rows[3][reason], "", "no half-written result");
 }

@@ -8,7 +8,9 @@ use std::path::Path;
 use super::args::AnnotateArgs;
 use super::batch::same_file;
 use super::exit;
+use super::resume;
 use crate::annotate::{Results, annotate_csv, annotate_text};
+use crate::export::Format;
 
 /// How many line numbers of rows without a result are listed.
 const LINES_SHOWN: usize = 10;
@@ -34,7 +36,19 @@ pub fn run(args: &AnnotateArgs) -> i32 {
             return exit::USAGE;
         }
     };
-    let results = match Results::parse(&results) {
+    // Only complete rows count: an interrupted run can leave a cut-off last row, which
+    // batch --resume drops too.
+    let complete = match resume::scan(&results, Format::Csv) {
+        Ok(previous) => &results[..previous.keep as usize],
+        Err(e) => {
+            eprintln!("mxknock: {results_name}: {e}");
+            return exit::USAGE;
+        }
+    };
+    if complete.len() < results.len() {
+        eprintln!("mxknock: {results_name}: an unfinished last row is left out");
+    }
+    let results = match Results::parse(complete) {
         Ok(results) => results,
         Err(e) => {
             eprintln!("mxknock: {results_name}: {e}");
@@ -73,8 +87,8 @@ pub fn run(args: &AnnotateArgs) -> i32 {
     }
     if !missing.is_empty() {
         eprintln!(
-            "mxknock: {list_name}: no result for the rows on lines {}; finish the run with \
-             `mxknock batch {list_name} --output {results_name} --resume`",
+            "mxknock: {list_name}: no result for the rows on lines {}; run the same batch \
+             command again with --resume to finish, then annotate again",
             line_list(missing)
         );
     }
@@ -94,10 +108,8 @@ fn line_list(lines: &[usize]) -> String {
     shown.join(", ")
 }
 
-fn read(path: &Path) -> Result<String, String> {
-    std::fs::read(path)
-        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
 fn write(path: Option<&Path>, csv: &[u8]) -> Result<(), String> {

@@ -173,6 +173,17 @@ struct Collector {
 
 impl Collector {
     fn add(&mut self, address: &str, line: usize) {
+        if let Some((position, c)) = address.chars().enumerate().find(|(_, c)| c.is_control()) {
+            self.bad(
+                line,
+                format!(
+                    "control character U+{:04X} at position {} (not an address; a binary file?)",
+                    c as u32,
+                    position + 1
+                ),
+            );
+            return;
+        }
         let key = address.to_lowercase();
         if let Some(&index) = self.seen.get(&key) {
             self.list.entries[index].count += 1;
@@ -199,6 +210,16 @@ impl Collector {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_with_control_characters_are_bad_rows_with_their_line() {
+        let list = parse_text("alice@lab.test\n\u{1b}[2Jevil@lab.test\nbo\u{7}b@lab.test\n");
+        assert_eq!(list.entries.len(), 1);
+        assert_eq!(list.bad_rows.len(), 2);
+        assert_eq!(list.bad_rows[0].line, 2);
+        assert!(list.bad_rows[0].message.contains("U+001B at position 1"));
+        assert!(list.bad_rows[1].message.contains("U+0007 at position 3"));
+    }
 
     #[test]
     fn text_lists_skip_comments_and_blanks_and_keep_line_numbers() {

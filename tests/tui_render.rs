@@ -272,3 +272,11 @@ fn escape_sequences_in_server_text_are_shown_escaped() {
     assert!(frame.contains("\\x1b[2J"), "{frame}");
     assert!(!frame.contains('\x1b'));
 }
+
+#[test]
+fn the_list_title_names_the_server_asked_instead_of_the_mx_hosts() {
+    let mut app = demo_mid_run();
+    app.server = Some("mx1.lab.test".into());
+    let frame = render(&mut app, 180, 16);
+    assert!(frame.contains("· --server mx1.lab.test"), "{frame}");
+}

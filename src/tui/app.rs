@@ -137,6 +137,10 @@ pub struct App {
     pub done: usize,
     /// Checks in flight (started, not finished).
     pub active: usize,
+    /// The `--server` every check asks instead of the MX hosts, if one was given.
+    pub server: Option<String>,
+    /// When the latest greylisting re-check announced so far is due.
+    pub last_recheck_at: Option<Instant>,
     /// SMTP connections open now (from the engine's counters, read by the loop each frame).
     pub open_sessions: u64,
     /// When the first check of this run started.
@@ -181,6 +185,8 @@ impl App {
             paused: false,
             banner: None,
             open_sessions: 0,
+            last_recheck_at: None,
+            server: None,
             counts: [0; 4],
             done: 0,
             active: 0,
@@ -289,10 +295,19 @@ impl App {
     }
 
     /// Time left at the current rate.
+    /// The time left: the pending checks at the rate so far, but never before the last
+    /// greylisting re-check is due. None when nothing is pending, nothing has finished yet, or
+    /// the run is paused.
     pub fn eta(&self) -> Option<Duration> {
         let rate = self.rate();
-        (rate > 0.0 && self.pending() > 0)
-            .then(|| Duration::from_secs_f64(self.pending() as f64 / rate))
+        if self.paused || rate <= 0.0 || self.pending() == 0 {
+            return None;
+        }
+        let at_rate = Duration::from_secs_f64(self.pending() as f64 / rate);
+        let recheck = self
+            .last_recheck_at
+            .map_or(Duration::ZERO, |at| at.saturating_duration_since(self.now));
+        Some(at_rate.max(recheck))
     }
 
     /// Recomputes the view if rows or filter changed; keeps the same row selected when it can.
@@ -359,7 +374,9 @@ impl App {
                 self.rows[row].progress = progress;
                 self.rows[row].retry_at = match stage {
                     crate::engine::event::Stage::Greylisted(secs) => {
-                        Some(self.now + Duration::from_secs(secs))
+                        let at = self.now + Duration::from_secs(secs);
+                        self.last_recheck_at = self.last_recheck_at.max(Some(at));
+                        Some(at)
                     }
                     _ => None,
                 };
@@ -565,8 +582,16 @@ impl App {
         match prompt.kind {
             PromptKind::Add => {
                 let effects = self.add_addresses([(text, 1)]);
+                if !matches!(self.filter, Filter::All | Filter::Pending) {
+                    self.filter = Filter::All;
+                    self.info("showing all addresses, so the new one is in view");
+                }
                 self.refresh_view();
-                self.select(self.view_len().saturating_sub(1));
+                let added = self.rows.len() - 1;
+                let position = (0..self.view_len())
+                    .find(|&p| self.row_at(p) == Some(added))
+                    .unwrap_or(0);
+                self.select(position);
                 effects
             }
             PromptKind::Open => vec![Effect::Load(PathBuf::from(text))],

@@ -327,3 +327,64 @@ fn info_goes_with_the_next_key_and_an_error_stays_until_esc() {
     app.update(Action::Dismiss);
     assert!(app.banner.is_none());
 }
+
+#[test]
+fn an_address_added_under_a_filter_that_hides_it_is_shown_and_selected() {
+    let mut app = app_with(3);
+    finish(&mut app, 0, Reason::Ok);
+    app.update(Action::FilterDeliverable);
+    app.refresh_view();
+    assert_eq!(app.view_len(), 1);
+    app.mode = Mode::Prompt(crate::tui::prompt::Prompt::with_text(
+        crate::tui::prompt::PromptKind::Add,
+        "zed@lab.test",
+    ));
+    let effects = app.prompt_submitted();
+    assert_eq!(effects.len(), 1);
+    assert_eq!(app.filter, Filter::All);
+    assert_eq!(app.view_len(), 4);
+    let selected = app.selected_row().unwrap();
+    assert_eq!(app.rows[selected].address.as_ref(), "zed@lab.test");
+    assert!(app.banner.as_ref().is_some_and(|b| !b.error));
+}
+
+#[test]
+fn sorting_by_domain_ignores_case() {
+    let mut app = App::new(Keymap::default());
+    app.add_addresses(
+        ["b@lab.test", "x@ZZZ.TEST", "Bob@Lab.Test", "a@aonly.test"].map(|a| (a.to_string(), 1)),
+    );
+    app.sort = Sort::Domain;
+    app.view_dirty = true;
+    app.refresh_view();
+    let order: Vec<&str> = (0..app.view_len())
+        .map(|p| app.rows[app.row_at(p).unwrap()].address.as_ref())
+        .collect();
+    assert_eq!(
+        order,
+        ["a@aonly.test", "b@lab.test", "Bob@Lab.Test", "x@ZZZ.TEST"]
+    );
+}
+
+#[test]
+fn the_eta_waits_for_the_last_recheck_and_hides_while_paused() {
+    let mut app = app_with(2);
+    finish(&mut app, 0, Reason::Ok);
+    app.apply(EngineEvent {
+        job: JobId(1),
+        kind: EventKind::Stage(Stage::Greylisted(60)),
+    });
+    app.now += Duration::from_secs(1);
+    let eta = app.eta().expect("one check pending");
+    assert!(eta >= Duration::from_secs(58), "{eta:?}");
+    app.paused = true;
+    assert_eq!(app.eta(), None);
+}
+
+#[test]
+fn counts_read_as_english() {
+    assert_eq!(crate::tui::count(1, "address"), "1 address");
+    assert_eq!(crate::tui::count(3, "address"), "3 addresses");
+    assert_eq!(crate::tui::count(0, "bad row"), "0 bad rows");
+    assert_eq!(crate::tui::count(1, "check"), "1 check");
+}

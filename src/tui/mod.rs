@@ -69,6 +69,12 @@ pub async fn run(
         );
     }
     let mut app = App::new(launch.keymap);
+    app.server = engine
+        .config()
+        .smtp
+        .server
+        .clone()
+        .filter(|s| !s.is_empty());
     let theme = if launch.color {
         Theme::color()
     } else {
@@ -279,9 +285,12 @@ fn load_into(app: &mut App, path: &Path) -> Vec<Effect> {
         Ok(list) => {
             let added = list.entries.len();
             let effects = app.add_addresses(list.entries.into_iter().map(|e| (e.address, e.count)));
-            let mut message = format!("{}: {added} addresses", path.display());
+            let mut message = format!("{}: {}", path.display(), count(added, "address"));
             if list.duplicates > 0 {
-                message.push_str(&format!(", {} duplicates collapsed", list.duplicates));
+                message.push_str(&format!(
+                    ", {} collapsed",
+                    count(list.duplicates, "duplicate")
+                ));
             }
             if list.bad_rows.is_empty() {
                 app.info(message);
@@ -293,8 +302,8 @@ fn load_into(app: &mut App, path: &Path) -> Vec<Effect> {
                     .map(|b| format!("line {}: {}", b.line, b.message))
                     .collect();
                 app.error(format!(
-                    "{message}; {} bad rows skipped ({})",
-                    list.bad_rows.len(),
+                    "{message}; {} skipped ({})",
+                    count(list.bad_rows.len(), "bad row"),
                     first.join("; ")
                 ));
             }
@@ -316,10 +325,15 @@ fn export(app: &mut App, path: &Path) {
     let unfinished = shown - reports.len();
     match crate::export::write_reports(path, &reports) {
         Ok(n) if unfinished > 0 => app.info(format!(
-            "exported {n} addresses to {} ({unfinished} unfinished left out)",
+            "exported {} to {} ({unfinished} unfinished left out)",
+            count(n, "address"),
             path.display()
         )),
-        Ok(n) => app.info(format!("exported {n} addresses to {}", path.display())),
+        Ok(n) => app.info(format!(
+            "exported {} to {}",
+            count(n, "address"),
+            path.display()
+        )),
         Err(e) => app.error(e),
     }
 }
@@ -337,5 +351,14 @@ fn save_transcript(app: &mut App, job: crate::engine::JobId, path: &Path) {
     match std::fs::write(path, text) {
         Ok(()) => app.info(format!("transcript saved to {}", path.display())),
         Err(e) => app.error(format!("cannot write {}: {e}", path.display())),
+    }
+}
+
+/// "1 address", "3 addresses", "2 bad rows": a count with its noun.
+pub fn count(n: usize, noun: &str) -> String {
+    match (n, noun.ends_with('s')) {
+        (1, _) => format!("1 {noun}"),
+        (_, true) => format!("{n} {noun}es"),
+        _ => format!("{n} {noun}s"),
     }
 }

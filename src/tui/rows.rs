@@ -246,6 +246,12 @@ impl Sort {
     }
 }
 
+/// `text`'s bytes with ASCII letters lowercased, for comparing without regard to case
+/// (domains are ASCII A-labels; no allocation per comparison).
+fn caseless(text: &str) -> impl Iterator<Item = u8> + '_ {
+    text.bytes().map(|b| b.to_ascii_lowercase())
+}
+
 /// Builds the view: indices of the rows that pass `filter`, ordered by `sort`.
 pub fn build_view(rows: &[Row], filter: Filter, sort: Sort) -> Vec<u32> {
     let mut view: Vec<u32> = rows
@@ -262,9 +268,9 @@ pub fn build_view(rows: &[Row], filter: Filter, sort: Sort) -> Vec<u32> {
         }),
         Sort::Domain => view.sort_by(|&a, &b| {
             let (ra, rb) = (&rows[a as usize], &rows[b as usize]);
-            ra.domain()
-                .cmp(rb.domain())
-                .then_with(|| ra.address.cmp(&rb.address))
+            caseless(ra.domain())
+                .cmp(caseless(rb.domain()))
+                .then_with(|| caseless(&ra.address).cmp(caseless(&rb.address)))
         }),
     }
     view

@@ -83,8 +83,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 /// Draws "N checks are still running. Quit? (y/n)".
 pub fn confirm_quit(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let text = format!(
-        "{} checks are not finished. Quit anyway? (y/n)",
-        app.pending()
+        "{} not finished. Quit anyway? (y/n)",
+        crate::tui::count(app.pending(), "check")
     );
     let rect = centered(area, text.len() as u16 + 4, 3);
     frame.render_widget(Clear, rect);

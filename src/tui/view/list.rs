@@ -21,8 +21,13 @@ use crate::tui::theme::{Theme, glyph};
 
 /// Draws the list pane.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let server = app
+        .server
+        .as_deref()
+        .map(|s| format!("· --server {s} "))
+        .unwrap_or_default();
     let title = format!(
-        " {} of {} addresses · filter {} · sort {} ",
+        " {} of {} addresses · filter {} · sort {} {server}",
         app.view_len(),
         app.rows.len(),
         app.filter.label(),

@@ -128,3 +128,57 @@ fn tokio_stream_from(
 ) -> impl futures::Stream<Item = std::io::Result<Event>> + Unpin {
     Box::pin(futures::stream::poll_fn(move |cx| rx.poll_recv(cx))).boxed()
 }
+
+#[tokio::test]
+async fn export_asks_before_replacing_a_file_and_only_yes_replaces_it() {
+    use mxknock::tui::app::{Effect, Mode};
+    use mxknock::tui::handle_input;
+    let lab = Lab::start(LabOptions::fast()).await.unwrap();
+    let mut config = Config::default();
+    config.smtp.helo = Some("verifier.lab.test".into());
+    let (engine, mut events) =
+        Engine::start(Arc::new(config), lab.net(Duration::from_secs(2)).unwrap());
+    let mut app = App::new(Keymap::default());
+    let initial = app.add_addresses([("alice@lab.test".to_string(), 1)]);
+    carry_out(&mut app, &engine, initial);
+    while app.done < 1 {
+        let event = tokio::time::timeout(Duration::from_secs(10), events.recv())
+            .await
+            .expect("the check finishes")
+            .expect("an event");
+        app.apply(event);
+    }
+    app.refresh_view();
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("results.csv");
+    std::fs::write(&path, "keep me\n").unwrap();
+    let export = || {
+        vec![Effect::Export {
+            path: path.clone(),
+            overwrite: false,
+        }]
+    };
+    carry_out(&mut app, &engine, export());
+    assert!(
+        matches!(app.mode, Mode::ConfirmOverwrite(_)),
+        "{:?}",
+        app.mode
+    );
+    let effects = handle_input(&mut app, key('n').unwrap());
+    carry_out(&mut app, &engine, effects);
+    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "keep me\n");
+
+    carry_out(&mut app, &engine, export());
+    let effects = handle_input(&mut app, key('y').unwrap());
+    carry_out(&mut app, &engine, effects);
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        written.starts_with("address,normalized,verdict"),
+        "{written}"
+    );
+    assert!(written.contains("alice@lab.test"), "{written}");
+    let banner = app.banner.clone().expect("a banner");
+    assert!(banner.text.contains("exported 1 address to"), "{banner:?}");
+}

@@ -43,6 +43,8 @@ pub enum Mode {
     Help,
     /// "Checks are running; quit?"
     ConfirmQuit,
+    /// "FILE exists; overwrite?" with the write to do on yes.
+    ConfirmOverwrite(Box<Effect>),
 }
 
 /// Something the loop must do for the app.
@@ -52,10 +54,15 @@ pub enum Effect {
     Check { row: usize, address: String },
     /// Load a list file.
     Load(PathBuf),
-    /// Write the shown rows to a file (CSV or JSONL by extension).
-    Export(PathBuf),
-    /// Write the selected job's transcript to a file.
-    SaveTranscript { job: JobId, path: PathBuf },
+    /// Write the shown rows to a file (CSV or JSONL by extension); an existing file only
+    /// when `overwrite`.
+    Export { path: PathBuf, overwrite: bool },
+    /// Write the selected job's transcript to a file; an existing file only when `overwrite`.
+    SaveTranscript {
+        job: JobId,
+        path: PathBuf,
+        overwrite: bool,
+    },
     /// Pause or resume starting new checks.
     SetPaused(bool),
     /// Leave.
@@ -560,6 +567,34 @@ impl App {
         }
     }
 
+    /// The write `effect` would replace an existing file: ask first.
+    pub fn ask_overwrite(&mut self, effect: Effect) {
+        self.mode = Mode::ConfirmOverwrite(Box::new(effect));
+    }
+
+    /// The answer to "overwrite?": the write, now allowed to replace the file, or nothing.
+    pub fn confirm_overwrite(&mut self, yes: bool) -> Vec<Effect> {
+        let Mode::ConfirmOverwrite(effect) = std::mem::replace(&mut self.mode, Mode::Normal) else {
+            return Vec::new();
+        };
+        if !yes {
+            self.info("not written");
+            return Vec::new();
+        }
+        match *effect {
+            Effect::Export { path, .. } => vec![Effect::Export {
+                path,
+                overwrite: true,
+            }],
+            Effect::SaveTranscript { job, path, .. } => vec![Effect::SaveTranscript {
+                job,
+                path,
+                overwrite: true,
+            }],
+            other => vec![other],
+        }
+    }
+
     /// The user typed into, submitted or cancelled the prompt.
     pub fn prompt_changed(&mut self) {
         if let Mode::Prompt(prompt) = &self.mode
@@ -599,12 +634,16 @@ impl App {
                 self.search = Some(text);
                 Vec::new()
             }
-            PromptKind::Export => vec![Effect::Export(PathBuf::from(text))],
+            PromptKind::Export => vec![Effect::Export {
+                path: PathBuf::from(text),
+                overwrite: false,
+            }],
             PromptKind::SaveTranscript => {
                 match self.selected_row().and_then(|r| self.rows[r].job) {
                     Some(job) => vec![Effect::SaveTranscript {
                         job,
                         path: PathBuf::from(text),
+                        overwrite: false,
                     }],
                     None => Vec::new(),
                 }

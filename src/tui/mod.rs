@@ -241,6 +241,13 @@ fn handle_key(app: &mut App, key: &KeyEvent) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Mode::ConfirmOverwrite(_) => match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') => app.confirm_overwrite(true),
+            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Enter => {
+                app.confirm_overwrite(false)
+            }
+            _ => Vec::new(),
+        },
         Mode::ConfirmQuit => match key.code {
             KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => app.confirm_quit(true),
             KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => app.confirm_quit(false),
@@ -272,8 +279,17 @@ pub fn carry_out(app: &mut App, engine: &EngineHandle, effects: Vec<Effect>) {
                 let more = load_into(app, &path);
                 carry_out(app, engine, more);
             }
-            Effect::Export(path) => export(app, &path),
-            Effect::SaveTranscript { job, path } => save_transcript(app, job, &path),
+            Effect::Export {
+                ref path,
+                overwrite: false,
+            }
+            | Effect::SaveTranscript {
+                ref path,
+                overwrite: false,
+                ..
+            } if path.exists() => app.ask_overwrite(effect.clone()),
+            Effect::Export { path, .. } => export(app, &path),
+            Effect::SaveTranscript { job, path, .. } => save_transcript(app, job, &path),
             Effect::SetPaused(paused) => engine.set_paused(paused),
             Effect::Quit => app.quit = true,
         }

@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-use crate::tui::app::App;
+use crate::tui::app::{App, Effect};
 use crate::tui::theme::Theme;
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
@@ -78,6 +78,21 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             .map(|n| Line::from(Span::styled(format!(" {n}"), theme.dim))),
     );
     frame.render_widget(Paragraph::new(note_lines), notes);
+}
+
+/// Draws "FILE exists. Overwrite it? (y/n)".
+pub fn confirm_overwrite(frame: &mut Frame, area: Rect, effect: &Effect, theme: &Theme) {
+    let path = match effect {
+        Effect::Export { path, .. } | Effect::SaveTranscript { path, .. } => path.display(),
+        _ => return,
+    };
+    let text = format!("{path} exists. Overwrite it? (y/n)");
+    let rect = centered(area, text.chars().count() as u16 + 4, 3);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(text).block(Block::bordered().border_style(theme.error)),
+        rect,
+    );
 }
 
 /// Draws "N checks are still running. Quit? (y/n)".

@@ -124,6 +124,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     match &app.mode {
         Mode::Help => help::render(frame, frame.area(), app, theme),
         Mode::ConfirmQuit => help::confirm_quit(frame, frame.area(), app, theme),
+        Mode::ConfirmOverwrite(effect) => {
+            help::confirm_overwrite(frame, frame.area(), effect, theme)
+        }
         _ => {}
     }
 }
@@ -140,16 +143,15 @@ pub fn pane_block<'a>(title: impl Into<Line<'a>>, focused: bool, theme: &Theme) 
 fn footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let line = match &app.mode {
         Mode::Prompt(prompt) => {
-            let text = prompt.text();
             let failed = prompt.kind == super::prompt::PromptKind::Search && app.search_failed;
-            let mut spans = vec![
-                Span::styled(prompt.kind.label(), theme.label),
-                Span::raw(text),
-            ];
+            let label = prompt.kind.label();
+            let room = (area.width as usize).saturating_sub(label.chars().count() + 1);
+            let (shown, cursor) = input_window(&prompt.text(), prompt.cursor(), room);
+            let mut spans = vec![Span::styled(label, theme.label), Span::raw(shown)];
             if failed {
                 spans.push(Span::styled("  (no match)", theme.error));
             }
-            let cursor_x = area.x + (prompt.kind.label().chars().count() + prompt.cursor()) as u16;
+            let cursor_x = area.x + (label.chars().count() + cursor) as u16;
             frame.set_cursor_position((cursor_x.min(area.right().saturating_sub(1)), area.y));
             Line::from(spans)
         }
@@ -172,4 +174,40 @@ fn footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
     };
     frame.render_widget(Paragraph::new(line).style(Style::new()), area);
+}
+
+/// The part of the input `text` that fits in `room` columns with the cursor (a char index) in
+/// view, and the cursor's column in it. Text cut off on the left starts with "…".
+pub fn input_window(text: &str, cursor: usize, room: usize) -> (String, usize) {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() < room || room < 2 {
+        return (text.to_string(), cursor);
+    }
+    let start = (cursor + 1).saturating_sub(room).min(chars.len());
+    if start == 0 {
+        return (chars[..room].iter().collect(), cursor);
+    }
+    let end = (start + room).min(chars.len());
+    let shown: String = std::iter::once('…')
+        .chain(chars[start + 1..end].iter().copied())
+        .collect();
+    (shown, cursor - start)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::input_window;
+
+    #[test]
+    fn the_input_line_scrolls_to_keep_the_cursor_in_view() {
+        assert_eq!(input_window("short", 5, 20), ("short".to_string(), 5));
+        let long = format!("{}@lab.test", "x".repeat(30));
+        let (shown, cursor) = input_window(&long, long.len(), 12);
+        assert_eq!(shown, "…x@lab.test");
+        assert_eq!(cursor, 11);
+        assert!(shown.chars().count() <= 12);
+        let (shown, cursor) = input_window(&long, 0, 12);
+        assert_eq!(shown, "x".repeat(12));
+        assert_eq!(cursor, 0);
+    }
 }

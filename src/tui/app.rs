@@ -491,11 +491,17 @@ impl App {
                     self.error("no transcript for the selected address");
                 }
             }
-            Action::SearchNext => {
-                self.find(self.search.clone().unwrap_or_default().as_str(), 1, true)
-            }
-            Action::SearchPrev => {
-                self.find(self.search.clone().unwrap_or_default().as_str(), -1, true)
+            Action::SearchNext | Action::SearchPrev => {
+                let direction = if action == Action::SearchNext { 1 } else { -1 };
+                match self.search.clone().filter(|s| !s.is_empty()) {
+                    Some(needle) => {
+                        self.find(&needle, direction, true);
+                        if self.search_failed {
+                            self.error(format!("no address contains {needle:?}"));
+                        }
+                    }
+                    None => self.info("nothing to find yet: press / to search"),
+                }
             }
             Action::FilterAll
             | Action::FilterDeliverable
@@ -631,6 +637,9 @@ impl App {
             }
             PromptKind::Open => vec![Effect::Load(PathBuf::from(text))],
             PromptKind::Search => {
+                if self.search_failed && !text.is_empty() {
+                    self.error(format!("no address contains {text:?}"));
+                }
                 self.search = Some(text);
                 Vec::new()
             }

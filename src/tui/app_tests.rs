@@ -388,3 +388,29 @@ fn counts_read_as_english() {
     assert_eq!(crate::tui::count(0, "bad row"), "0 bad rows");
     assert_eq!(crate::tui::count(1, "check"), "1 check");
 }
+
+#[test]
+fn a_search_that_finds_nothing_says_so_after_enter_and_on_next() {
+    let mut app = app_with(3);
+    app.update(Action::SearchNext);
+    assert!(
+        app.banner
+            .as_ref()
+            .is_some_and(|b| b.text.contains("press /"))
+    );
+    app.update(Action::Search);
+    if let Mode::Prompt(prompt) = &mut app.mode {
+        *prompt =
+            crate::tui::prompt::Prompt::with_text(crate::tui::prompt::PromptKind::Search, "zzz");
+    }
+    app.prompt_changed();
+    app.prompt_submitted();
+    let banner = app.banner.clone().expect("a banner");
+    assert!(
+        banner.error && banner.text.contains("\"zzz\""),
+        "{banner:?}"
+    );
+    app.update(Action::Dismiss);
+    app.update(Action::SearchNext);
+    assert!(app.banner.as_ref().is_some_and(|b| b.text.contains("zzz")));
+}

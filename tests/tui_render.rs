@@ -201,7 +201,7 @@ fn wide_list_shows_reason_mx_time_and_live_stages() {
         job: JobId(8),
         kind: EventKind::Stage(Stage::Greylisted(45)),
     });
-    insta::assert_snapshot!(render(&mut app, 180, 16));
+    insta::assert_snapshot!(render(&mut app, 200, 16));
 }
 
 #[test]

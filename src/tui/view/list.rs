@@ -73,20 +73,30 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     }
     let visible = inner.height.saturating_sub(1) as usize;
-    let wide = inner.width >= 70;
+    // Columns by width: the reason from 60 columns, the MX host and time from 80.
+    let wide = inner.width >= 60;
+    let with_host = inner.width >= 80;
     let rows: Vec<TableRow> = (app.offset..(app.offset + visible).min(app.view_len()))
         .filter_map(|position| {
             let row = &app.rows[app.row_at(position)?];
             let selected = position == app.selected;
-            Some(table_row(row, wide, selected, app.now, theme))
+            Some(table_row(row, wide, with_host, selected, app.now, theme))
         })
         .collect();
-    let header = if wide {
-        TableRow::new(["", "address", "verdict", "reason", "MX", "ms"]).style(theme.label)
-    } else {
-        TableRow::new(["", "address", "verdict"]).style(theme.label)
-    };
-    let widths: Vec<Constraint> = if wide {
+    let header = match (wide, with_host) {
+        (true, true) => TableRow::new(["", "address", "verdict", "reason", "MX", "ms"]),
+        (true, false) => TableRow::new(["", "address", "verdict", "reason"]),
+        _ => TableRow::new(["", "address", "verdict"]),
+    }
+    .style(theme.label);
+    let widths: Vec<Constraint> = if wide && !with_host {
+        vec![
+            Constraint::Length(1),
+            Constraint::Fill(1),
+            Constraint::Length(13),
+            Constraint::Length(17),
+        ]
+    } else if wide {
         vec![
             Constraint::Length(1),
             Constraint::Fill(4),
@@ -111,6 +121,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 fn table_row<'a>(
     row: &'a Row,
     wide: bool,
+    with_host: bool,
     selected: bool,
     now: std::time::Instant,
     theme: &Theme,
@@ -136,6 +147,8 @@ fn table_row<'a>(
     ];
     if wide {
         cells.push(Span::styled(reason, verdict_style));
+    }
+    if with_host {
         cells.push(Span::styled(
             row.mx_host.as_deref().unwrap_or("").to_string(),
             theme.dim,

@@ -2,25 +2,11 @@
 //! joined back onto the list; a partial run says which rows lack a result, `--resume`
 //! finishes it; inputs are never overwritten.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
-/// Runs the binary with `args` against the lab; returns (exit code, stdout, stderr).
-fn mxknock(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_mxknock"))
-        .args(args)
-        .env("MXKNOCK_LAB_LATENCY_MS", "2")
-        .env("MXKNOCK_GREYLIST_WAIT", "0")
-        .env("NO_COLOR", "1")
-        .env_remove("MXKNOCK_HELO")
-        .output()
-        .expect("the binary runs");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
+use std::path::Path;
+
+use common::mxknock;
 
 const CONTACTS: &str = "\
 name,Email,company,verdict

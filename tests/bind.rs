@@ -3,11 +3,13 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
-use std::process::Command;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use common::mxknock;
 use serde_json::Value;
+
+mod common;
 
 /// Serves one SMTP session that accepts every RCPT; returns its port and, once the session
 /// ends, the peer address and the commands it received.
@@ -64,21 +66,6 @@ fn accept_within(listener: &TcpListener, limit: Duration) -> (TcpStream, SocketA
             Err(e) => panic!("no connection to the test server: {e}"),
         }
     }
-}
-
-fn mxknock(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_mxknock"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("MXKNOCK_PROXY")
-        .env_remove("MXKNOCK_BIND")
-        .output()
-        .expect("the binary runs");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
 }
 
 fn check_args<'a>(port: &'a str, extra: &[&'a str]) -> Vec<&'a str> {

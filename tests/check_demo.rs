@@ -1,26 +1,9 @@
 //! Every lab scenario through the built binary: `mxknock check --demo --json ADDR`.
 
-use std::process::Command;
+mod common;
 
+use common::{mxknock, mxknock_with_env};
 use serde_json::Value;
-
-/// Runs the binary with `args` against the lab; returns (exit code, stdout, stderr).
-fn mxknock(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_mxknock"))
-        .args(args)
-        .env("MXKNOCK_LAB_LATENCY_MS", "2")
-        .env("MXKNOCK_GREYLIST_WAIT", "0")
-        .env("NO_COLOR", "1")
-        .env_remove("MXKNOCK_HELO")
-        .env_remove("MXKNOCK_FROM")
-        .output()
-        .expect("the binary runs");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
 
 /// Checks one address in the lab and returns its JSON report.
 fn check(address: &str, extra: &[&str]) -> Value {
@@ -288,13 +271,11 @@ fn server_flag_takes_an_ip_address_and_the_environment() {
     assert_verdict(&report, "undeliverable", "no_such_user");
     assert_eq!(report["smtp"]["ip"], "127.0.0.11", "{report:#}");
 
-    let output = Command::new(env!("CARGO_BIN_EXE_mxknock"))
-        .args(["check", "--demo", "--json", "alice@nxdomain.test"])
-        .env("MXKNOCK_LAB_LATENCY_MS", "2")
-        .env("MXKNOCK_SERVER", "mx1.lab.test")
-        .output()
-        .expect("the binary runs");
-    let report: Value = serde_json::from_slice(&output.stdout).expect("one JSON report");
+    let (_, stdout, _) = mxknock_with_env(
+        &["check", "--demo", "--json", "alice@nxdomain.test"],
+        &[("MXKNOCK_SERVER", "mx1.lab.test")],
+    );
+    let report: Value = serde_json::from_str(&stdout).expect("one JSON report");
     assert_verdict(&report, "deliverable", "ok");
 }
 

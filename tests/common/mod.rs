@@ -1,0 +1,31 @@
+//! Running the built binary from the integration tests: a clean environment (no `MXKNOCK_*`
+//! variable of the caller's), `NO_COLOR`, the lab answering after 2 ms and no greylisting
+//! waits, so every test sees the same defaults.
+#![allow(dead_code)] // each test crate uses what it needs
+
+use std::process::Command;
+
+/// Runs `mxknock ARGS` with `env` added; returns (exit code, stdout, stderr).
+pub fn mxknock_with_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mxknock"));
+    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("MXKNOCK_")) {
+        command.env_remove(name);
+    }
+    command
+        .args(args)
+        .env("MXKNOCK_LAB_LATENCY_MS", "2")
+        .env("MXKNOCK_GREYLIST_WAIT", "0")
+        .env("NO_COLOR", "1")
+        .envs(env.iter().copied());
+    let output = command.output().expect("the binary runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Runs `mxknock ARGS`; returns (exit code, stdout, stderr).
+pub fn mxknock(args: &[&str]) -> (i32, String, String) {
+    mxknock_with_env(args, &[])
+}

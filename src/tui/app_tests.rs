@@ -287,6 +287,11 @@ fn greylisted_rows_count_down_to_their_recheck() {
         ("greylisted", "re-check in 42 s".to_string())
     );
     assert_eq!(app.rows[0].live_label_compact(later), "grey 42s");
+    let overdue = app.now + Duration::from_secs(61);
+    assert_eq!(
+        app.rows[0].live_cells(overdue),
+        ("greylisted", "re-check due".to_string())
+    );
     finish(&mut app, 0, Reason::Ok);
     assert_eq!(app.rows[0].retry_at, None);
 }

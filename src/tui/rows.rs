@@ -138,10 +138,10 @@ impl Row {
     /// ("queued", ""), ("checking", the SMTP stage) or ("greylisted", the countdown).
     pub fn live_cells(&self, now: std::time::Instant) -> (&'static str, String) {
         match (self.progress, self.retry_at) {
-            (Progress::Greylisted, Some(at)) => {
-                let secs = at.saturating_duration_since(now).as_secs();
-                ("greylisted", format!("re-check in {secs} s"))
-            }
+            (Progress::Greylisted, Some(at)) => match at.saturating_duration_since(now).as_secs() {
+                0 => ("greylisted", "re-check due".to_string()),
+                secs => ("greylisted", format!("re-check in {secs} s")),
+            },
             (Progress::Queued, _) => ("queued", String::new()),
             (Progress::Waiting, _) => ("waiting", "for a session".to_string()),
             (Progress::Greylisted, None) => ("greylisted", String::new()),

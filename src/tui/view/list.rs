@@ -80,7 +80,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .filter_map(|position| {
             let row = &app.rows[app.row_at(position)?];
             let selected = position == app.selected;
-            Some(table_row(row, wide, with_host, selected, app.now, theme))
+            Some(table_row(row, wide, with_host, selected, app, theme))
         })
         .collect();
     let header = match (wide, with_host) {
@@ -123,14 +123,21 @@ fn table_row<'a>(
     wide: bool,
     with_host: bool,
     selected: bool,
-    now: std::time::Instant,
+    app: &App,
     theme: &Theme,
 ) -> TableRow<'a> {
+    let now = app.now;
     let verdict_style = row.verdict.map(|v| theme.verdict(v)).unwrap_or(theme.dim);
     let (verdict, reason) = match (row.verdict, row.reason) {
         (Some(v), Some(r)) => (v.as_str().to_string(), r.as_str().to_string()),
         _ if wide => {
             let (word, detail) = row.live_cells(now);
+            let held = app.paused && row.progress == crate::tui::rows::Progress::Greylisted;
+            let detail = if held {
+                "held: paused".to_string()
+            } else {
+                detail
+            };
             (word.to_string(), detail)
         }
         _ => (row.live_label_compact(now), String::new()),

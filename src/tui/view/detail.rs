@@ -197,14 +197,24 @@ fn report_lines<'a>(report: &'a Report, row: &'a Row, theme: &Theme) -> Vec<Line
     };
     lines.push(field("catch-all", catch_all, theme));
     let s = &report.stages;
-    lines.push(field(
-        "time",
+    let joined = s.connect_ms == 0
+        && s.smtp_ms == 0
+        && report
+            .attempts
+            .last()
+            .is_some_and(|a| a.outcome.starts_with("joined"));
+    let time = if joined {
+        format!(
+            "{} ms (DNS {} · in a session opened for another address)",
+            report.duration_ms, s.dns_ms
+        )
+    } else {
         format!(
             "{} ms (DNS {} · connect {} · SMTP {})",
             report.duration_ms, s.dns_ms, s.connect_ms, s.smtp_ms
-        ),
-        theme,
-    ));
+        )
+    };
+    lines.push(field("time", time, theme));
     for (i, attempt) in report.attempts.iter().enumerate() {
         let ip = attempt
             .ip

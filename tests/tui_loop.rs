@@ -182,3 +182,38 @@ async fn export_asks_before_replacing_a_file_and_only_yes_replaces_it() {
     let banner = app.banner.clone().expect("a banner");
     assert!(banner.text.contains("exported 1 address to"), "{banner:?}");
 }
+
+#[test]
+fn the_wheel_and_clicks_act_on_the_pane_under_the_pointer() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    use mxknock::tui::app::Pane;
+    use mxknock::tui::{handle_input, view};
+    let mut app = App::new(Keymap::default());
+    app.add_addresses((0..50).map(|i| (format!("user{i}@lab.test"), 1)));
+    app.screen = (120, 30);
+    app.list_height = 20;
+    app.refresh_view();
+    let areas = view::layout(ratatui::layout::Rect::new(0, 0, 120, 30), &app);
+    let mouse = |kind, area: ratatui::layout::Rect| {
+        Event::Mouse(MouseEvent {
+            kind,
+            column: area.x + area.width / 2,
+            row: area.y + area.height / 2,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    handle_input(
+        &mut app,
+        mouse(MouseEventKind::ScrollDown, areas.transcript),
+    );
+    assert_eq!(app.focus, Pane::Transcript);
+    assert_eq!(app.selected, 0, "the list did not move");
+    handle_input(&mut app, mouse(MouseEventKind::ScrollDown, areas.list));
+    assert_eq!(app.focus, Pane::List);
+    assert_eq!(app.selected, 3, "the wheel moves the list by 3");
+    handle_input(
+        &mut app,
+        mouse(MouseEventKind::Down(MouseButton::Left), areas.detail),
+    );
+    assert_eq!(app.focus, Pane::Detail);
+}

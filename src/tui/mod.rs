@@ -27,7 +27,7 @@ use tokio::sync::mpsc;
 use crate::engine::verdict::Report;
 use crate::engine::{EngineEvent, EngineHandle};
 use crate::input;
-use app::{App, Effect, Mode};
+use app::{App, Effect, Mode, Pane};
 use keymap::Keymap;
 use prompt::PromptOutcome;
 use theme::Theme;
@@ -188,11 +188,25 @@ pub fn handle_input(app: &mut App, event: Event) -> Vec<Effect> {
     match event {
         Event::Key(key) if key.kind != KeyEventKind::Release => handle_key(app, &key),
         Event::Mouse(mouse) => {
+            let areas = view::layout(app_area(app), app);
+            let at = ratatui::layout::Position::new(mouse.column, mouse.row);
+            let pane_under = [
+                (areas.list, Pane::List),
+                (areas.detail, Pane::Detail),
+                (areas.transcript, Pane::Transcript),
+            ]
+            .into_iter()
+            .find(|(area, _)| area.contains(at))
+            .map(|(_, pane)| pane);
             match mouse.kind {
-                MouseEventKind::ScrollDown => app.wheel(true),
-                MouseEventKind::ScrollUp => app.wheel(false),
+                // The wheel and a click act on the pane under the pointer, which takes the focus.
+                MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                    if let Some(pane) = pane_under {
+                        app.focus = pane;
+                    }
+                    app.wheel(mouse.kind == MouseEventKind::ScrollDown);
+                }
                 MouseEventKind::Down(MouseButton::Left) => {
-                    let areas = view::layout(app_area(app), app);
                     let list = areas.list;
                     if mouse.column >= list.x
                         && mouse.column < list.right()
@@ -200,6 +214,8 @@ pub fn handle_input(app: &mut App, event: Event) -> Vec<Effect> {
                         && mouse.row < list.bottom().saturating_sub(1)
                     {
                         app.click_list((mouse.row - list.y - 2) as usize);
+                    } else if let Some(pane) = pane_under {
+                        app.focus = pane;
                     }
                 }
                 _ => {}

@@ -280,3 +280,33 @@ fn the_list_title_names_the_server_asked_instead_of_the_mx_hosts() {
     let frame = render(&mut app, 180, 16);
     assert!(frame.contains("· --server mx1.lab.test"), "{frame}");
 }
+
+#[test]
+fn long_transcript_lines_wrap_under_their_text_and_lose_nothing() {
+    let mut app = demo_mid_run();
+    let reply = "550 5.1.1 <alice@slow.test>: Recipient address rejected: User unknown in virtual mailbox table END";
+    app.apply(EngineEvent {
+        job: JobId(7),
+        kind: line(1610, Direction::Unexpected, reply, Some(403)),
+    });
+    let frame = render(&mut app, 100, 30);
+    let rows: Vec<&str> = frame.lines().collect();
+    let first = rows
+        .iter()
+        .position(|r| r.contains("1.610s <** 550 5.1.1"))
+        .expect("the reply's first row");
+    assert!(
+        rows[first + 1].contains("             ") && rows[first + 1].contains("ected"),
+        "the continuation is indented under the text:\n{frame}"
+    );
+    let joined: String = rows[first..first + 4]
+        .iter()
+        .map(|r| r.rsplit('│').nth(1).unwrap_or("").trim())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        joined.contains("END"),
+        "the end of the reply is shown: {joined}"
+    );
+    assert!(joined.contains("(403 ms)"), "{joined}");
+}

@@ -190,10 +190,16 @@ fn report_lines<'a>(report: &'a Report, row: &'a Row, theme: &Theme) -> Vec<Line
             None => lines.push(field("TLS", "none", theme)),
         }
     }
+    let accepted = report
+        .smtp
+        .as_ref()
+        .and_then(|s| s.code)
+        .is_some_and(|code| (200..300).contains(&code));
     let catch_all = match report.catch_all {
         Some(true) => "yes: the domain accepts any address",
         Some(false) => "no: a random address was refused",
-        None => "not tested",
+        None if accepted => "not tested (--no-catch-all, or the probe got no clear answer)",
+        None => "not needed: the address itself was not accepted",
     };
     lines.push(field("catch-all", catch_all, theme));
     let s = &report.stages;

@@ -103,21 +103,18 @@ pub async fn open_session(
         ),
         facts: None,
     };
+    let bind = ctx.net.dialer.bind();
     for mx in request.hosts.iter().take(ctx.config.smtp.max_mx_hosts) {
         let dns_started = Instant::now();
         let ip = match ctx.host_ips(&mx.host).await {
-            Ok(ips) => match reachable_ip(&ips, ctx.net.dialer.bind()) {
-                Some(ip) => ip,
-                None => {
+            Ok(ips) => match (reachable_ip(&ips, bind), bind) {
+                (Some(ip), _) => ip,
+                (None, local) => {
                     let family = if ips[0].is_ipv4() { "IPv6" } else { "IPv4" };
+                    let local = local.map(|b| b.to_string()).unwrap_or_default();
                     let detail = format!(
-                        "{} has no {family} address, and connections leave from {} (bind)",
-                        mx.host,
-                        ctx.net
-                            .dialer
-                            .bind()
-                            .map(|b| b.to_string())
-                            .unwrap_or_default()
+                        "{} has no {family} address, and connections leave from {local} (bind)",
+                        mx.host
                     );
                     emit.info(detail.clone()).await;
                     ledger.attempts.push(Attempt {

@@ -101,32 +101,29 @@ impl CloseWatch {
     /// Waits until the server has closed the connection (end of stream or an error), reading
     /// and dropping at most `max_bytes`.
     pub async fn closed(&mut self, max_bytes: usize) {
-        use tokio::io::AsyncReadExt;
-        let mut buf = [0u8; 512];
-        let mut drained = 0;
-        while drained <= max_bytes {
-            match self.0.read(&mut buf).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => drained += n,
-            }
+        drain_until_closed(&mut self.0, max_bytes).await;
+    }
+}
+
+/// Reads and drops what `reader` still sends until it ends (or fails), at most `max_bytes`.
+pub async fn drain_until_closed<R: AsyncRead + Unpin>(reader: &mut R, max_bytes: usize) {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 512];
+    let mut drained = 0;
+    while drained <= max_bytes {
+        match reader.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => drained += n,
         }
     }
 }
 
 /// Connects to `target`, from the local address `bind` (any port) when one is given.
 async fn connect_from(bind: Option<IpAddr>, target: SocketAddr) -> io::Result<TcpStream> {
+    // The caller picks a target of the bound address's IP version (`connect::reachable_ip`).
     let Some(local) = bind else {
         return TcpStream::connect(target).await;
     };
-    if local.is_ipv4() != target.is_ipv4() {
-        return Err(io::Error::new(
-            io::ErrorKind::AddrNotAvailable,
-            format!(
-                "--bind {local} cannot reach {}: another IP version",
-                target.ip()
-            ),
-        ));
-    }
     let socket = if local.is_ipv4() {
         TcpSocket::new_v4()?
     } else {

@@ -4,13 +4,13 @@
 
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncWriteExt, BufReader};
 
 use super::command::{Command, UnsafeCommand};
 use super::reply::{Reply, ReplyAssembler, ReplyError, read_line};
 use super::tls;
 use crate::engine::emit::Emitter;
-use crate::engine::net::{BoxIo, CloseWatch};
+use crate::engine::net::{BoxIo, CloseWatch, drain_until_closed};
 use crate::engine::transcript::Direction;
 use crate::engine::verdict::TlsFacts;
 
@@ -273,14 +273,7 @@ impl Session {
         const LINGER: Duration = Duration::from_secs(2);
         const MAX_DRAINED: usize = 4096;
         let drain = async {
-            let mut buf = [0u8; 512];
-            let mut drained = 0;
-            while drained <= MAX_DRAINED {
-                match self.io.read(&mut buf).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => drained += n,
-                }
-            }
+            drain_until_closed(&mut self.io, MAX_DRAINED).await;
             if let Some(watch) = &mut self.close_watch {
                 watch.closed(MAX_DRAINED).await;
             }

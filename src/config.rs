@@ -150,6 +150,16 @@ pub struct EngineConfig {
     pub greylist_schedule: Vec<f64>,
     /// Longest total wait for greylisting, in seconds; 0 disables re-checks.
     pub greylist_max_wait: f64,
+    /// Sessions one address may take part in without getting an answer (a 421, a broken
+    /// session, a protocol error, a failed TLS handshake) before it is unknown. Greylisting
+    /// re-checks are counted by `greylist_schedule`, not here.
+    pub max_sessions_per_address: usize,
+    /// Seconds before the first retry of a host whose session failed; each further failure in
+    /// a row doubles it (with jitter). Never less than `connect_interval`.
+    pub retry_backoff: f64,
+    /// Failed sessions in a row after which a host is given up on for the run: every address
+    /// still waiting for it is unknown at once.
+    pub host_failures_max: usize,
 }
 
 impl Default for EngineConfig {
@@ -162,6 +172,9 @@ impl Default for EngineConfig {
             rejected_per_session: 8,
             greylist_schedule: vec![60.0, 300.0, 900.0],
             greylist_max_wait: 1500.0,
+            max_sessions_per_address: 3,
+            retry_backoff: 2.0,
+            host_failures_max: 4,
         }
     }
 }
@@ -396,10 +409,22 @@ impl Config {
                 "engine.rejected_per_session",
                 self.engine.rejected_per_session,
             ),
+            (
+                "engine.max_sessions_per_address",
+                self.engine.max_sessions_per_address,
+            ),
+            ("engine.host_failures_max", self.engine.host_failures_max),
         ] {
             if value == 0 {
                 return invalid(setting, "must be at least 1".into());
             }
+        }
+        let backoff = self.engine.retry_backoff;
+        if !(backoff.is_finite() && backoff > 0.0 && backoff <= 3600.0) {
+            return invalid(
+                "engine.retry_backoff",
+                format!("{backoff} is not a number of seconds in (0, 3600]"),
+            );
         }
         let waits = [self.engine.connect_interval, self.engine.greylist_max_wait]
             .into_iter()

@@ -11,6 +11,7 @@ use super::context::CheckContext;
 use super::dns::DnsFailure;
 use super::emit::Emitter;
 use super::event::Stage;
+use super::host_health::{AfterFailure, HostState};
 use super::host_limit::HostPermit;
 use super::outcome::{Decision, Refusal, refusal, session_failure};
 use super::smtp::command::Command;
@@ -104,7 +105,8 @@ pub async fn open_session(
         facts: None,
     };
     let bind = ctx.net.dialer.bind();
-    for mx in request.hosts.iter().take(ctx.config.smtp.max_mx_hosts) {
+    let candidates = request.hosts.len().min(ctx.config.smtp.max_mx_hosts);
+    for (index, mx) in request.hosts.iter().take(candidates).enumerate() {
         let dns_started = Instant::now();
         let ip = match ctx.host_ips(&mx.host).await {
             Ok(ips) => match (reachable_ip(&ips, bind), bind) {
@@ -143,6 +145,19 @@ pub async fn open_session(
             }
         };
         ledger.stages.dns_ms += dns_started.elapsed().as_millis() as u64;
+        let is_last = index + 1 == candidates;
+        if let Err(given_up) = wait_for_host(ctx, emit, &mx.host, ip, is_last).await {
+            ledger.attempts.push(Attempt {
+                host: mx.host.clone(),
+                ip: Some(ip.to_string()),
+                outcome: given_up.detail.clone(),
+            });
+            last = Failure {
+                decision: given_up,
+                facts: None,
+            };
+            continue;
+        }
         let host_permit = match ctx.host_limit.try_enter(ip) {
             Some(permit) => permit,
             None => {
@@ -180,11 +195,26 @@ pub async fn open_session(
                 }
                 HostOutcome::TlsFailed(detail, facts) => {
                     ledger.attempts.push(attempt(&detail));
-                    if ctx.config.smtp.starttls == StartTlsMode::Opportunistic && use_tls {
-                        // Opportunistic TLS failed: reconnect once in plain text, as MTAs do.
-                        emit.info(format!("{detail}; retrying without TLS")).await;
+                    let shown = host_at(&mx.host, ip);
+                    let after = ctx
+                        .host_health
+                        .failed(ip, &shown, (Reason::TlsFailed, &detail));
+                    if let (AfterFailure::Backoff(delay), true) = (
+                        &after,
+                        ctx.config.smtp.starttls == StartTlsMode::Opportunistic && use_tls,
+                    ) {
+                        // Opportunistic TLS failed: reconnect once in plain text, as MTAs do,
+                        // after the host's backoff.
+                        emit.info(format!(
+                            "{detail}; retrying without TLS in {:.1} s",
+                            delay.as_secs_f64()
+                        ))
+                        .await;
                         ctx.remember_tls_failure(&mx.host);
                         use_tls = false;
+                        drop(host_permit.take());
+                        tokio::time::sleep(*delay).await;
+                        host_permit = Some(ctx.host_limit.enter(ip).await);
                         continue;
                     }
                     return Err(Failure {
@@ -200,6 +230,8 @@ pub async fn open_session(
                     emit.info(format!("{}: {detail}; trying the next host", mx.host))
                         .await;
                     ledger.attempts.push(attempt(&detail));
+                    let shown = host_at(&mx.host, ip);
+                    ctx.host_health.failed(ip, &shown, (reason, &detail));
                     last = Failure {
                         decision: Decision::new(reason, detail, None),
                         facts: Some(facts),
@@ -212,6 +244,42 @@ pub async fn open_session(
     emit.info(format!("no host gave an answer: {}", last.decision.detail))
         .await;
     Err(last)
+}
+
+/// Waits out the backoff of a host whose last session failed, or, when other hosts are left
+/// to try, skips it; a host given up on for the run gives the decision for the address.
+async fn wait_for_host(
+    ctx: &CheckContext,
+    emit: &Emitter,
+    host: &str,
+    ip: IpAddr,
+    is_last: bool,
+) -> Result<(), Decision> {
+    let shown = host_at(host, ip);
+    match ctx.host_health.state(ip, tokio::time::Instant::now()) {
+        HostState::Ready => return Ok(()),
+        HostState::GivenUp(reason, why) => {
+            emit.info(format!("{shown} is not dialled: {why}")).await;
+            return Err(Decision::new(reason, why, None));
+        }
+        HostState::WaitUntil(_) if !is_last => {
+            let detail = format!("{shown} failed a moment ago; trying the next host");
+            emit.info(detail.clone()).await;
+            return Err(Decision::new(Reason::TemporaryFailure, detail, None));
+        }
+        HostState::WaitUntil(at) => {
+            let wait = at.saturating_duration_since(tokio::time::Instant::now());
+            emit.info(format!(
+                "{shown} failed a moment ago; waiting {:.1} s before dialling it again",
+                wait.as_secs_f64()
+            ))
+            .await;
+        }
+    }
+    ctx.host_health
+        .wait_ready(ip)
+        .await
+        .map_err(|(reason, why)| Decision::new(reason, why, None))
 }
 
 async fn try_host(
@@ -324,6 +392,10 @@ async fn converse(
         ($result:expr, $at:expr) => {
             match $result {
                 Ok(reply) if reply.is_positive() => reply,
+                Ok(reply) if reply.code == 421 => {
+                    // The server is closing the session: nothing more may be sent on it.
+                    return refused(refusal(&reply, $at), facts);
+                }
                 Ok(reply) => {
                     session.quit().await;
                     return refused(refusal(&reply, $at), facts);
@@ -367,6 +439,17 @@ async fn converse(
                 }
                 Err(e) => return HostOutcome::TlsFailed(e.to_string(), facts),
             },
+            Ok(reply) if reply.code == 421 => {
+                // The server is closing the session: nothing more may be sent on it.
+                let detail = format!("{} {} at STARTTLS", reply.code, reply.text());
+                emit.info("the server closes the session (421); nothing more is sent")
+                    .await;
+                return HostOutcome::Next {
+                    reason: Reason::TemporaryFailure,
+                    detail,
+                    facts,
+                };
+            }
             Ok(reply) if smtp.starttls == StartTlsMode::Required => {
                 session.quit().await;
                 let detail = format!("STARTTLS refused: {} {}", reply.code, reply.text());
@@ -399,7 +482,8 @@ async fn converse(
         );
         return HostOutcome::Decided(Decision::new(Reason::ProtocolError, detail, None), facts);
     }
-    if request.defer_mail && session.offers("PIPELINING") {
+    let pipelining_broken = facts.ip.parse().is_ok_and(|ip| ctx.pipelining_broken(ip));
+    if request.defer_mail && session.offers("PIPELINING") && !pipelining_broken {
         return HostOutcome::Ready(Ready {
             session,
             facts,

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
 
 use super::dns::{DnsFailure, MailHosts};
+use super::host_health::HostHealth;
 use super::host_limit::HostLimit;
 use super::net::Net;
 use super::stats::Stats;
@@ -24,6 +25,10 @@ pub struct CheckContext {
     pub stats: Arc<Stats>,
     /// At most `engine.per_host` open sessions per server IP, whichever domain they are for.
     pub host_limit: HostLimit,
+    /// The retry budget of each server IP: backoff after failed sessions, then giving up.
+    pub host_health: HostHealth,
+    /// Server IPs that answered only part of a pipelined batch: spoken to one command at a time.
+    no_pipelining: Mutex<HashSet<std::net::IpAddr>>,
     /// The server given with `--server` (normalised), asked instead of the MX hosts.
     pub server: Option<String>,
     mx: Mutex<HashMap<String, Arc<OnceCell<MailHosts>>>>,
@@ -35,6 +40,7 @@ impl CheckContext {
     pub fn new(config: Arc<Config>, net: Net) -> CheckContext {
         let helo = config.helo_name();
         let host_limit = HostLimit::new(config.engine.per_host);
+        let host_health = HostHealth::new(&config.engine);
         let server = config
             .smtp
             .server
@@ -47,6 +53,8 @@ impl CheckContext {
             helo,
             stats: Arc::default(),
             host_limit,
+            host_health,
+            no_pipelining: Mutex::default(),
             server,
             mx: Mutex::default(),
             tls_failed: Mutex::default(),
@@ -92,6 +100,23 @@ impl CheckContext {
             .lock()
             .expect("tls cache lock")
             .contains(host)
+    }
+
+    /// Whether the server at `ip` answered only part of a pipelined batch in this run.
+    pub fn pipelining_broken(&self, ip: std::net::IpAddr) -> bool {
+        self.no_pipelining
+            .lock()
+            .expect("pipelining cache lock")
+            .contains(&ip)
+    }
+
+    /// Remembers that the server at `ip` cannot be pipelined to: later sessions send one
+    /// command at a time.
+    pub fn remember_broken_pipelining(&self, ip: std::net::IpAddr) {
+        self.no_pipelining
+            .lock()
+            .expect("pipelining cache lock")
+            .insert(ip);
     }
 
     /// Remembers that STARTTLS failed on `host`, so later sessions go straight to plain text.

@@ -13,6 +13,7 @@ pub mod context;
 pub mod dns;
 pub mod emit;
 pub mod event;
+pub mod host_health;
 pub mod host_limit;
 pub mod lists;
 pub mod net;
@@ -161,7 +162,7 @@ impl EngineHandle {
                                 prepared,
                                 greylist_tries: 0,
                                 greylisted_since: None,
-                                requeues: 0,
+                                unanswered_sessions: 0,
                             })
                         }
                     }

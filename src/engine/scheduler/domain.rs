@@ -51,6 +51,7 @@ pub struct Domain {
     answered: AtomicU64,
     refused: AtomicU64,
     rechecks_waiting: AtomicI64,
+    failed_ip: Mutex<Option<std::net::IpAddr>>,
 }
 
 impl Domain {
@@ -67,6 +68,7 @@ impl Domain {
             answered: AtomicU64::new(0),
             refused: AtomicU64::new(0),
             rechecks_waiting: AtomicI64::new(0),
+            failed_ip: Mutex::new(None),
         }
     }
 
@@ -74,6 +76,17 @@ impl Domain {
     pub fn record_answers(&self, answered: usize, refused: usize) {
         self.answered.fetch_add(answered as u64, Ordering::Relaxed);
         self.refused.fetch_add(refused as u64, Ordering::Relaxed);
+    }
+
+    /// Remembers the server IP whose last session for this domain failed (None: it answered),
+    /// so the next session waits out that host's backoff before it takes a session slot.
+    pub fn set_failed_ip(&self, ip: Option<std::net::IpAddr>) {
+        *self.failed_ip.lock().expect("failed ip lock") = ip;
+    }
+
+    /// The server IP whose last session for this domain failed, if it did.
+    pub fn failed_ip(&self) -> Option<std::net::IpAddr> {
+        *self.failed_ip.lock().expect("failed ip lock")
     }
 
     /// Counts greylisted addresses waiting for their re-check (+1 / -1).

@@ -39,8 +39,9 @@ pub struct Pending {
     pub greylist_tries: usize,
     /// When it was first greylisted.
     pub greylisted_since: Option<Instant>,
-    /// Times it went back to the queue because its session broke.
-    pub requeues: usize,
+    /// Sessions it took part in that ended without an answer for it (a 421, a session that
+    /// broke): at most `engine.max_sessions_per_address`.
+    pub unanswered_sessions: usize,
 }
 
 /// Sessions allowed to one MX host at once, and when it was last connected to.

@@ -3,6 +3,7 @@
 //! session's opening (connect, EHLO, STARTTLS, MAIL) goes to the first address of the session,
 //! and later ones get a line saying which session they joined.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -14,8 +15,10 @@ use super::{Pending, Scheduler, complete};
 use crate::engine::check::{probe_address, probe_catch_all};
 use crate::engine::classify::{RcptClass, classify_rcpt};
 use crate::engine::connect::{Ledger, Ready, Request, mail_from, open_session};
+use crate::engine::context::CheckContext;
 use crate::engine::emit::Emitter;
 use crate::engine::event::Stage;
+use crate::engine::host_health::{AfterFailure, HostState};
 use crate::engine::outcome::{
     Decision, Refusal, rcpt_decision, refusal, session_failure, with_catch_all,
 };
@@ -30,9 +33,6 @@ const MAX_BATCH: usize = 16;
 /// A pipelining session ends when fewer refusals than this are left in its budget.
 const MIN_BATCH: usize = 3;
 
-/// How often an address may go back to the queue because its session broke.
-const MAX_REQUEUES: usize = 2;
-
 /// Runs until the domain's queue is empty. Between its sessions the worker renews its global
 /// session slot rather than giving it up: it keeps the slot unless another domain now has more
 /// work left.
@@ -45,6 +45,13 @@ pub async fn run(scheduler: Arc<Scheduler>, domain: Arc<Domain>) {
             return;
         }
         scheduler.wait_unpaused().await;
+        if let Some(at) = backoff_deadline(&scheduler, &domain) {
+            // The domain's server failed its last session: wait out its backoff without
+            // holding a session slot that another domain could use.
+            slot = None;
+            tokio::time::sleep_until(at).await;
+            continue;
+        }
         // Never hold a global slot while waiting for a host that another domain keeps busy.
         let host_permit = match host.permits.clone().try_acquire_owned() {
             Ok(permit) => permit,
@@ -79,6 +86,19 @@ pub async fn run(scheduler: Arc<Scheduler>, domain: Arc<Domain>) {
         session_round(&scheduler, &domain, owner).await;
         drop(host_permit);
         scheduler.spawn_workers(&domain);
+    }
+}
+
+/// When the domain's server failed its last session and is still in its backoff, its end.
+fn backoff_deadline(scheduler: &Scheduler, domain: &Domain) -> Option<tokio::time::Instant> {
+    let ip = domain.failed_ip()?;
+    match scheduler
+        .ctx
+        .host_health
+        .state(ip, tokio::time::Instant::now())
+    {
+        HostState::WaitUntil(at) => Some(at),
+        HostState::Ready | HostState::GivenUp(..) => None,
     }
 }
 
@@ -176,7 +196,11 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
         host_permit: _host_permit,
     } = ready;
     let mut mail_pending = mail_deferred;
-    let pipelining = session.offers("PIPELINING");
+    let ip: Option<IpAddr> = facts.ip.parse().ok();
+    let pipelining =
+        session.offers("PIPELINING") && !ip.is_some_and(|ip| ctx.pipelining_broken(ip));
+    let mut answered_any = false;
+    let mut failure: Option<(Reason, String)> = None;
     let mut tally = Tally::default();
     let mut batch = vec![owner];
     let mut first = true;
@@ -268,6 +292,7 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
             ));
         }
         let (mut replies, error) = session.send_pipelined(&commands).await;
+        let received = replies.len();
         if mail_pending && !replies.is_empty() {
             mail_pending = false;
             let mail = replies.remove(0);
@@ -284,7 +309,11 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
                     settle(scheduler, pending, decision.clone(), Some(facts.clone())).await;
                 }
                 session.set_emitter(Emitter::detached());
-                session.quit().await;
+                if mail.code != 421 {
+                    session.quit().await;
+                }
+                let failure = (mail.code == 421).then_some((decision.reason, decision.detail));
+                account_host(ctx, domain, &facts, false, failure).await;
                 return;
             }
         }
@@ -293,7 +322,9 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
         }
         let mut jobs = std::mem::take(&mut batch).into_iter();
         let mut new_transaction = false;
-        let mut server_closing = false;
+        let mut closing: Option<Reply> = None;
+        let mut closed_on = Vec::new();
+        let mut abandoned: Option<Reply> = None;
         let mut requeue = Vec::new();
         domain.record_answers(
             replies.len(),
@@ -301,6 +332,26 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
         );
         for reply in replies {
             let Some(pending) = jobs.next() else { break };
+            if reply.code == 421 {
+                // The server is closing the session: this address got no answer.
+                closing.get_or_insert_with(|| reply.clone());
+                closed_on.push(pending);
+                continue;
+            }
+            answered_any = true;
+            if reply.code == 354 {
+                // "Start mail input" to a RCPT: the server believes DATA was sent. Nothing more
+                // may be written on this session, not even QUIT, lest it become message text.
+                let detail = format!(
+                    "unexpected reply to RCPT: {} {} (the server acts as if DATA had been sent; session abandoned)",
+                    reply.code,
+                    reply.text()
+                );
+                let decision = Decision::new(Reason::ProtocolError, detail, Some(&reply));
+                complete(pending, decision, Some(facts.clone())).await;
+                abandoned = Some(reply);
+                break;
+            }
             if too_many_recipients(&reply) && tally.in_transaction > 0 {
                 // The transaction is full, not the mailbox: Postfix does not count this as a
                 // client error. Remember the server's limit and go on in a new transaction.
@@ -315,11 +366,6 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
                 tally.rejected += 1;
             }
             let class = classify_rcpt(&reply);
-            if reply.code == 421 {
-                server_closing = true;
-                requeue.push(pending);
-                continue;
-            }
             let mut decision = rcpt_decision(class, &reply);
             if class == RcptClass::Exists {
                 let catch_all = catch_all(ctx, domain, &mut session, &pending, &mut tally).await;
@@ -334,16 +380,85 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
         for pending in requeue.into_iter().rev() {
             domain.push_front(pending);
         }
+        if closing.is_some() {
+            // Commands after the 421 in the batch were not answered either.
+            closed_on.extend(jobs.by_ref());
+        }
+        if let Some(reply) = &closing {
+            let detail = format!(
+                "the server closed the session: {} {} (at RCPT TO)",
+                reply.code,
+                reply.text()
+            );
+            for pending in closed_on.into_iter().rev() {
+                let last = (Reason::TemporaryFailure, detail.as_str(), Some(reply));
+                retry_or_give_up(ctx, domain, pending, last, &facts).await;
+            }
+            failure = Some((Reason::TemporaryFailure, detail));
+        }
+        if let Some(reply) = abandoned {
+            let detail = format!(
+                "the session was abandoned after {} {} to RCPT TO",
+                reply.code,
+                reply.text()
+            );
+            for pending in jobs.rev() {
+                let last = (Reason::ProtocolError, detail.as_str(), None);
+                retry_or_give_up(ctx, domain, pending, last, &facts).await;
+            }
+            if let Some((pending, decision)) = held.take() {
+                complete(pending, decision, Some(facts.clone())).await;
+            }
+            failure = Some((Reason::ProtocolError, detail));
+            drop(session);
+            account_host(ctx, domain, &facts, answered_any, failure).await;
+            return;
+        }
         if let Some(e) = error {
             let unanswered: Vec<Pending> = jobs.collect();
             if let Some((pending, decision)) = held.take() {
                 complete(pending, decision, Some(facts.clone())).await;
             }
-            broken_session(domain, unanswered, &e, &facts).await;
+            let partial_batch = pipelining
+                && commands.len() > 1
+                && received > 0
+                && matches!(e, SessionError::Timeout { .. });
+            if let (true, Some(ip)) = (partial_batch, ip) {
+                // Only part of the batch was answered: the server offers PIPELINING but does
+                // not honour it. From now on, one command at a time to this server.
+                ctx.remember_broken_pipelining(ip);
+                for pending in unanswered.into_iter().rev() {
+                    pending
+                        .emit
+                        .info(format!(
+                            "{} answered only {received} of {} pipelined commands: it will be spoken to one command at a time",
+                            facts.host,
+                            commands.len()
+                        ))
+                        .await;
+                    domain.push_front(pending);
+                }
+            } else {
+                let (reason, detail) = failure
+                    .clone()
+                    .unwrap_or_else(|| session_failure(&e, "RCPT TO"));
+                for pending in unanswered.into_iter().rev() {
+                    let last = (reason, detail.as_str(), None);
+                    retry_or_give_up(ctx, domain, pending, last, &facts).await;
+                }
+                failure = Some((reason, detail));
+            }
+            account_host(ctx, domain, &facts, answered_any, failure).await;
             return;
         }
-        if server_closing {
-            break;
+        if closing.is_some() {
+            // The server has closed: no QUIT on a dead session.
+            if let Some((pending, decision)) = held.take() {
+                complete(pending, decision, Some(facts.clone())).await;
+            }
+            drop(session);
+            account_host(ctx, domain, &facts, answered_any, failure).await;
+            return;
         }
         if new_transaction {
             session.set_emitter(carrier(&held));
@@ -360,6 +475,78 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
     session.quit().await;
     if let Some((pending, decision)) = held.take() {
         complete(pending, decision, Some(facts.clone())).await;
+    }
+    account_host(ctx, domain, &facts, answered_any, failure).await;
+}
+
+/// Counts the session in its host's retry budget: an answer resets the host's failures in a
+/// row, a failure backs it off, and a host given up on finishes every address still queued
+/// for the domain with the reason.
+async fn account_host(
+    ctx: &CheckContext,
+    domain: &Arc<Domain>,
+    facts: &SmtpFacts,
+    answered: bool,
+    failure: Option<(Reason, String)>,
+) {
+    let Ok(ip) = facts.ip.parse::<IpAddr>() else {
+        return;
+    };
+    if answered {
+        ctx.host_health.succeeded(ip);
+    }
+    let Some((reason, detail)) = failure else {
+        domain.set_failed_ip(None);
+        return;
+    };
+    domain.set_failed_ip(Some(ip));
+    let shown = crate::engine::connect::host_at(&facts.host, ip);
+    if let AfterFailure::GivenUp(reason, why) =
+        ctx.host_health.failed(ip, &shown, (reason, &detail))
+    {
+        for pending in domain.take_all() {
+            pending.emit.info(why.clone()).await;
+            let decision = Decision::new(reason, why.clone(), None);
+            complete(pending, decision, Some(facts.clone())).await;
+        }
+    }
+}
+
+/// An address whose session ended without an answer for it goes back to the queue, unless it
+/// has used its budget of sessions (`engine.max_sessions_per_address`): then it is finished
+/// with the last failure's reason and reply.
+async fn retry_or_give_up(
+    ctx: &CheckContext,
+    domain: &Domain,
+    mut pending: Pending,
+    (reason, detail, reply): (Reason, &str, Option<&Reply>),
+    facts: &SmtpFacts,
+) {
+    pending.unanswered_sessions += 1;
+    let budget = ctx.config.engine.max_sessions_per_address.max(1);
+    let used = pending.unanswered_sessions;
+    pending.prepared.report.attempts.push(Attempt {
+        host: facts.host.clone(),
+        ip: Some(facts.ip.clone()),
+        outcome: detail.to_string(),
+    });
+    if used >= budget {
+        let detail = format!("no answer after {used} sessions; the last: {detail}");
+        pending.emit.info(detail.clone()).await;
+        complete(
+            pending,
+            Decision::new(reason, detail, reply),
+            Some(facts.clone()),
+        )
+        .await;
+    } else {
+        pending
+            .emit
+            .info(format!(
+                "{detail}; will try again in a new session ({used} of {budget} sessions used)"
+            ))
+            .await;
+        domain.push_front(pending);
     }
 }
 
@@ -434,32 +621,4 @@ async fn catch_all(
         pending.emit.info(text).await;
     }
     answer
-}
-
-/// The session broke mid-RCPT: unanswered addresses go back to the queue (a few times), then fail.
-async fn broken_session(
-    domain: &Arc<Domain>,
-    unanswered: Vec<Pending>,
-    error: &SessionError,
-    facts: &SmtpFacts,
-) {
-    let (reason, detail) = session_failure(error, "RCPT TO");
-    for mut pending in unanswered.into_iter().rev() {
-        pending.requeues += 1;
-        if pending.requeues > MAX_REQUEUES {
-            pending.prepared.report.attempts.push(Attempt {
-                host: facts.host.clone(),
-                ip: Some(facts.ip.clone()),
-                outcome: detail.clone(),
-            });
-            let decision = Decision::new(reason, detail.clone(), None);
-            complete(pending, decision, Some(facts.clone())).await;
-        } else {
-            pending
-                .emit
-                .info(format!("{detail}; will try again in a new session"))
-                .await;
-            domain.push_front(pending);
-        }
-    }
 }

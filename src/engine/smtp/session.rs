@@ -154,8 +154,9 @@ impl Session {
     }
 
     /// RFC 2920 pipelining: writes every command at once, then reads the replies in order.
-    /// Each command's lines (sent and received) go to its own emitter. After the first error
-    /// the remaining commands get no reply: the reply vector is shorter than the batch.
+    /// Each command's lines (sent and received) go to its own emitter. After the first error,
+    /// or a 421 (the server is closing), the remaining commands get no reply: the reply vector
+    /// is shorter than the batch.
     pub async fn send_pipelined(
         &mut self,
         batch: &[(Command, Emitter)],
@@ -178,6 +179,11 @@ impl Session {
             self.emit = emit.clone();
             let verb = verb_of(&command.line());
             match self.read_reply(&verb, self.timeouts.command, sent_at).await {
+                // 421: the server is closing; the commands after it get no reply.
+                Ok(reply) if reply.code == 421 => {
+                    replies.push(reply);
+                    break;
+                }
                 Ok(reply) => replies.push(reply),
                 Err(e) => return (replies, Some(e)),
             }

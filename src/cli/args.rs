@@ -15,7 +15,8 @@ Exit codes:
   3  at least one address is risky (and none worse)
   4  at least one address is unknown (and none undeliverable)
   5  at least one address is undeliverable
-130  batch was stopped by Ctrl-C (run it again with --resume to carry on)
+130  stopped by Ctrl-C (SIGINT); 143 by SIGTERM, 129 by SIGHUP (batch: run it again
+     with --resume to carry on)
 
 Environment: MXKNOCK_HELO, MXKNOCK_FROM, MXKNOCK_DNS, MXKNOCK_SMTP_PORT, MXKNOCK_CONCURRENCY,
 MXKNOCK_TIMEOUT, MXKNOCK_STARTTLS, MXKNOCK_COLOR, MXKNOCK_PER_HOST, MXKNOCK_CONNECT_INTERVAL,

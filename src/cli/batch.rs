@@ -24,7 +24,8 @@ use crate::engine::{Engine, EngineHandle, EventKind, JobId, Stage};
 use crate::export::{CSV_COLUMNS, Format, csv_record};
 use crate::input::{self, LoadedList};
 
-/// The exit code when Ctrl-C stops a run (128 + SIGINT, as shells report it).
+/// The exit code when Ctrl-C stops a run (128 + SIGINT, as shells report it); SIGTERM gives
+/// 143 and SIGHUP 129 (see [`super::signal`]).
 pub const INTERRUPTED: i32 = 130;
 
 /// Runs `batch` over `net` and returns the exit code.
@@ -85,8 +86,8 @@ pub async fn run(args: &BatchArgs, config: Config, net: Net) -> anyhow::Result<i
     let stats = handle.stats_source();
     let mut feeder = Feeder::new(handle, todo, WINDOW);
     let to_stdout = args.output.is_none();
-    let ctrl_c = tokio::signal::ctrl_c();
-    tokio::pin!(ctrl_c);
+    let stop = super::signal::stopped();
+    tokio::pin!(stop);
     let interrupted = loop {
         tokio::select! {
             event = events.recv() => match event {
@@ -108,16 +109,16 @@ pub async fn run(args: &BatchArgs, config: Config, net: Net) -> anyhow::Result<i
                         progress.set_message(summary.counts(feeder.greylisted()));
                     }
                 }
-                None => break false,
+                None => break None,
             },
-            _ = &mut ctrl_c => break true,
+            code = &mut stop => break Some(code),
         }
     };
     progress.finish_and_clear();
     summary.elapsed = started.elapsed();
     summary.stats = stats.snapshot();
     eprint!("{}", summary.render());
-    if interrupted {
+    if let Some(code) = interrupted {
         let left = total - summary.checked();
         let hint = match &args.output {
             Some(_) if left > 0 => {
@@ -126,7 +127,7 @@ pub async fn run(args: &BatchArgs, config: Config, net: Net) -> anyhow::Result<i
             _ => String::new(),
         };
         eprintln!("mxknock: interrupted{hint}");
-        return Ok(INTERRUPTED);
+        return Ok(code);
     }
     Ok(exit::for_verdicts(summary.verdicts()))
 }

@@ -8,3 +8,4 @@ pub mod check;
 pub mod exit;
 pub mod output;
 pub mod resume;
+pub mod signal;

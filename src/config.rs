@@ -160,6 +160,13 @@ pub struct EngineConfig {
     /// Failed sessions in a row after which a host is given up on for the run: every address
     /// still waiting for it is unknown at once.
     pub host_failures_max: usize,
+    /// Conclude that outbound port 25 is blocked from here once connects to this many distinct
+    /// mail server IPs, of different domains, have failed at the TCP level with none succeeding
+    /// (and the `probe_domains` check hosts do not answer either); 0 turns the breaker off.
+    pub port_block_after: usize,
+    /// Domains of large providers whose MX hosts are dialled to tell "port 25 is blocked here"
+    /// from "these domains' servers are down" (also what `doctor` probes).
+    pub probe_domains: Vec<String>,
 }
 
 impl Default for EngineConfig {
@@ -175,6 +182,8 @@ impl Default for EngineConfig {
             max_sessions_per_address: 3,
             retry_backoff: 2.0,
             host_failures_max: 4,
+            port_block_after: 3,
+            probe_domains: vec!["gmail.com".into(), "outlook.com".into(), "yahoo.com".into()],
         }
     }
 }

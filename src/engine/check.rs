@@ -24,6 +24,7 @@ pub async fn check_address(input: &str, ctx: &CheckContext, emit: &Emitter) -> R
     let mut report = prepared.report;
     let address = prepared.address;
     let request = Request {
+        domain: address.domain(),
         hosts: &prepared.hosts,
         smtputf8: address.needs_smtputf8(),
         defer_mail: false,

@@ -13,6 +13,7 @@ use super::emit::Emitter;
 use super::event::Stage;
 use super::host_health::{AfterFailure, HostState};
 use super::host_limit::HostPermit;
+use super::port_breaker::{DialFailure, EARLY_PROBE_AFTER};
 use super::outcome::{Decision, Refusal, refusal, session_failure};
 use super::smtp::command::Command;
 use super::smtp::session::{Session, Timeouts};
@@ -42,6 +43,8 @@ pub struct Failure {
 /// What to open a session for.
 #[derive(Clone, Copy)]
 pub struct Request<'a> {
+    /// The domain the session is for.
+    pub domain: &'a str,
     /// The domain's mail hosts in order.
     pub hosts: &'a [MxRecord],
     /// Whether the transaction needs SMTPUTF8.
@@ -105,6 +108,13 @@ pub async fn open_session(
         facts: None,
     };
     let bind = ctx.net.dialer.bind();
+    if let Some(detail) = ctx.breaker.tripped() {
+        emit.info(detail.clone()).await;
+        return Err(Failure {
+            decision: Decision::new(Reason::PortBlocked, detail, None),
+            facts: None,
+        });
+    }
     let candidates = request.hosts.len().min(ctx.config.smtp.max_mx_hosts);
     for (index, mx) in request.hosts.iter().take(candidates).enumerate() {
         let dns_started = Instant::now();
@@ -315,13 +325,40 @@ async fn try_host(
     ))
     .await;
     let connect_started = Instant::now();
-    let connected = match ctx
-        .net
-        .connect(ip, Config::secs(smtp.connect_timeout))
-        .await
-    {
-        Ok(connected) => connected,
+    let dial = ctx.net.connect(ip, Config::secs(smtp.connect_timeout));
+    tokio::pin!(dial);
+    let slow = async {
+        tokio::time::sleep(EARLY_PROBE_AFTER).await;
+        ctx.breaker.dial_is_slow();
+        std::future::pending::<()>().await
+    };
+    let dialled = tokio::select! {
+        result = &mut dial => result,
+        detail = ctx.breaker.wait_tripped() => {
+            emit.info(format!("connect to {} abandoned: {detail}", host_at(&mx.host, ip))).await;
+            return port_blocked(detail, facts);
+        }
+        () = slow => unreachable!("the slow-dial watch never ends"),
+    };
+    let connected = match dialled {
+        Ok(connected) => {
+            ctx.breaker.connect_succeeded();
+            connected
+        }
         Err(e) => {
+            if is_tcp_level(&e) {
+                let failure = DialFailure {
+                    ip,
+                    domain: request.domain.to_string(),
+                    timed_out: e.kind() == std::io::ErrorKind::TimedOut,
+                };
+                if let Some(detail) = ctx.breaker.dial_failed(failure).await {
+                    emit.info(format!("cannot connect to {}: {e}", host_at(&mx.host, ip)))
+                        .await;
+                    emit.info(detail.clone()).await;
+                    return port_blocked(detail, facts);
+                }
+            }
             let reason = if e.kind() == std::io::ErrorKind::TimedOut {
                 Reason::Timeout
             } else {
@@ -364,6 +401,26 @@ async fn try_host(
     };
     ledger.stages.smtp_ms += smtp_started.elapsed().as_millis() as u64;
     outcome
+}
+
+/// Whether a connect failed at the TCP level (what a blocked port 25 looks like), rather than
+/// in the proxy or the local set-up.
+fn is_tcp_level(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(
+        e.kind(),
+        TimedOut
+            | ConnectionRefused
+            | ConnectionReset
+            | HostUnreachable
+            | NetworkUnreachable
+            | NetworkDown
+    )
+}
+
+/// The breaker tripped: the answer for every address still waiting.
+fn port_blocked(detail: String, facts: SmtpFacts) -> HostOutcome {
+    HostOutcome::Decided(Decision::new(Reason::PortBlocked, detail, None), facts)
 }
 
 fn refused(refusal: Refusal, facts: SmtpFacts) -> HostOutcome {

@@ -10,6 +10,7 @@ use super::dns::{DnsFailure, MailHosts};
 use super::host_health::HostHealth;
 use super::host_limit::HostLimit;
 use super::net::Net;
+use super::port_breaker::PortBreaker;
 use super::stats::Stats;
 use crate::config::Config;
 
@@ -27,6 +28,8 @@ pub struct CheckContext {
     pub host_limit: HostLimit,
     /// The retry budget of each server IP: backoff after failed sessions, then giving up.
     pub host_health: HostHealth,
+    /// Tells "outbound port 25 is blocked from here" from "these servers are down".
+    pub breaker: Arc<PortBreaker>,
     /// Server IPs that answered only part of a pipelined batch: spoken to one command at a time.
     no_pipelining: Mutex<HashSet<std::net::IpAddr>>,
     /// The server given with `--server` (normalised), asked instead of the MX hosts.
@@ -41,6 +44,12 @@ impl CheckContext {
         let helo = config.helo_name();
         let host_limit = HostLimit::new(config.engine.per_host);
         let host_health = HostHealth::new(&config.engine);
+        let breaker = PortBreaker::new(
+            config.engine.port_block_after,
+            net.clone(),
+            config.engine.probe_domains.clone(),
+            Config::secs(config.smtp.connect_timeout),
+        );
         let server = config
             .smtp
             .server
@@ -54,6 +63,7 @@ impl CheckContext {
             stats: Arc::default(),
             host_limit,
             host_health,
+            breaker,
             no_pipelining: Mutex::default(),
             server,
             mx: Mutex::default(),

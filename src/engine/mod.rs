@@ -18,6 +18,7 @@ pub mod host_limit;
 pub mod lists;
 pub mod net;
 pub mod outcome;
+pub mod port_breaker;
 pub mod prepare;
 pub mod proxy;
 pub mod scheduler;

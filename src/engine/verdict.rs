@@ -76,6 +76,9 @@ pub enum Reason {
     Greylisted,
     /// The server rejected us (our IP, rDNS, a blocklist, a policy), not the mailbox.
     Blocked,
+    /// Outbound port 25 is unusable from here: connects to several mail servers of different
+    /// domains all failed, and so did the check hosts of large providers.
+    PortBlocked,
     /// DNS or SMTP did not answer in time.
     Timeout,
     /// No mail server could be reached, or the connection was lost.
@@ -98,8 +101,8 @@ impl Reason {
                 Verdict::Undeliverable
             }
             AcceptAll | MailboxFull | Disposable => Verdict::Risky,
-            Greylisted | Blocked | Timeout | ConnectionFailed | TlsFailed | ProtocolError
-            | TemporaryFailure => Verdict::Unknown,
+            Greylisted | Blocked | PortBlocked | Timeout | ConnectionFailed | TlsFailed
+            | ProtocolError | TemporaryFailure => Verdict::Unknown,
         }
     }
 
@@ -119,6 +122,7 @@ impl Reason {
             Disposable => "disposable",
             Greylisted => "greylisted",
             Blocked => "blocked",
+            PortBlocked => "port_blocked",
             Timeout => "timeout",
             ConnectionFailed => "connection_failed",
             TlsFailed => "tls_failed",
@@ -315,6 +319,7 @@ mod tests {
             ("disposable", "risky"),
             ("greylisted", "unknown"),
             ("blocked", "unknown"),
+            ("port_blocked", "unknown"),
             ("timeout", "unknown"),
             ("connection_failed", "unknown"),
             ("tls_failed", "unknown"),
@@ -335,6 +340,7 @@ mod tests {
             Disposable,
             Greylisted,
             Blocked,
+            PortBlocked,
             Timeout,
             ConnectionFailed,
             TlsFailed,

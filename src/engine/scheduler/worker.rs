@@ -107,6 +107,7 @@ async fn session_round(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, mut own
     let ctx = scheduler.ctx();
     let smtputf8 = owner.prepared.address.needs_smtputf8();
     let request = Request {
+        domain: &domain.name,
         hosts: &domain.hosts,
         smtputf8,
         defer_mail: true,

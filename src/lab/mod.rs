@@ -31,9 +31,14 @@
 //!
 //! On every server with a user list, local parts starting with `ok` exist too (for bulk lists).
 //! | anything else   | NXDOMAIN                                                              |
+//!
+//! Apart from the lab, [`hostile`] is a single scripted server that misbehaves in one chosen
+//! way (421s, malformed or endless replies, silence, resets, early talk ...) and records at the
+//! server side what the client did, for the tests of how the engine copes.
 
 pub mod cert;
 pub mod dns_server;
+pub mod hostile;
 pub mod script;
 pub mod smtp_server;
 pub mod zone;

@@ -93,15 +93,16 @@ async fn data_after_the_starttls_reply_is_refused_as_injection() {
 #[tokio::test]
 async fn a_flood_of_reply_lines_is_bounded_in_memory_and_on_screen() {
     let (client, mut server, emit, mut rx) = pair();
-    let mut flood = b"220 hi\r\n".to_vec();
+    let mut flood = Vec::new();
     for _ in 0..20_000 {
         flood.extend_from_slice(b"250-x\r\n");
     }
     flood.extend_from_slice(b"250 end\r\n");
     tokio::spawn(async move {
-        let _ = server.write_all(&flood).await;
+        let _ = server.write_all(b"220 hi\r\n").await;
         let mut buf = vec![0u8; 1024];
         let _ = server.read(&mut buf).await;
+        let _ = server.write_all(&flood).await;
     });
     let (mut session, _) = Session::open(client, emit, TIMEOUTS).await.unwrap();
     let result = session.send(&Command::Noop).await;
@@ -113,6 +114,26 @@ async fn a_flood_of_reply_lines_is_bounded_in_memory_and_on_screen() {
     assert!(
         shown <= MAX_SHOWN_LINES + 3,
         "{shown} lines reached the front end"
+    );
+}
+
+#[tokio::test]
+async fn replies_sent_ahead_of_a_command_are_never_taken_for_its_answer() {
+    let (client, mut server, emit, _rx) = pair();
+    tokio::spawn(async move {
+        server
+            .write_all(b"220 hi\r\n250 ok\r\n250 2.1.5 you exist\r\n")
+            .await
+            .unwrap();
+        let mut buf = vec![0u8; 1024];
+        let _ = server.read(&mut buf).await;
+    });
+    let (mut session, _) = Session::open(client, emit, TIMEOUTS).await.unwrap();
+    assert!(session.has_unsolicited());
+    let result = session.send(&Command::RcptTo("a@b.test".into())).await;
+    assert!(
+        matches!(result, Err(SessionError::Unsolicited(n)) if n > 0),
+        "{result:?}"
     );
 }
 

@@ -75,7 +75,9 @@ pub fn session_failure(e: &SessionError, stage: &str) -> (Reason, String) {
         SessionError::Timeout { .. } => Reason::Timeout,
         SessionError::Closed | SessionError::Io(_) => Reason::ConnectionFailed,
         SessionError::Tls(_) | SessionError::StartTlsInjection => Reason::TlsFailed,
-        SessionError::Reply(_) | SessionError::Unsafe(_) => Reason::ProtocolError,
+        SessionError::Reply(_) | SessionError::Unsafe(_) | SessionError::Unsolicited(_) => {
+            Reason::ProtocolError
+        }
     };
     (reason, format!("{e} (at {stage})"))
 }

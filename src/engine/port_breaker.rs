@@ -423,7 +423,9 @@ mod tests {
         for i in 1..=10 {
             let ip = format!("192.0.2.{i}");
             assert_eq!(
-                breaker.dial_failed(failure(&ip, &format!("d{i}.test"))).await,
+                breaker
+                    .dial_failed(failure(&ip, &format!("d{i}.test")))
+                    .await,
                 None
             );
         }

@@ -339,7 +339,6 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
                 closed_on.push(pending);
                 continue;
             }
-            answered_any = true;
             if reply.code == 354 {
                 // "Start mail input" to a RCPT: the server believes DATA was sent. Nothing more
                 // may be written on this session, not even QUIT, lest it become message text.
@@ -353,6 +352,8 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
                 abandoned = Some(reply);
                 break;
             }
+            let trusted = !session.has_unsolicited();
+            answered_any |= trusted;
             if too_many_recipients(&reply) && tally.in_transaction > 0 {
                 // The transaction is full, not the mailbox: Postfix does not count this as a
                 // client error. Remember the server's limit and go on in a new transaction.
@@ -368,7 +369,9 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
             }
             let class = classify_rcpt(&reply);
             let mut decision = rcpt_decision(class, &reply);
-            if class == RcptClass::Exists {
+            if !trusted {
+                decision = untrusted(&reply);
+            } else if class == RcptClass::Exists {
                 let catch_all = catch_all(ctx, domain, &mut session, &pending, &mut tally).await;
                 decision = with_catch_all(decision, catch_all, &domain.name);
             }
@@ -549,6 +552,17 @@ async fn retry_or_give_up(
             .await;
         domain.push_front(pending);
     }
+}
+
+/// The decision for a reply followed by bytes nobody asked for (an unsolicited `354`, replies
+/// sent ahead): the server is out of step, so its answer proves nothing.
+fn untrusted(reply: &Reply) -> Decision {
+    let detail = format!(
+        "{} {} was followed by data nobody asked for: the server is out of step with the commands, so its answer proves nothing",
+        reply.code,
+        reply.text()
+    );
+    Decision::new(Reason::ProtocolError, detail, Some(reply))
 }
 
 /// Who carries the session's own lines (RSET, MAIL, QUIT): the held address, else nobody.

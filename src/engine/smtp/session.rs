@@ -64,6 +64,10 @@ pub enum SessionError {
     /// We refused to send a command holding control bytes.
     #[error(transparent)]
     Unsafe(#[from] UnsafeCommand),
+    /// The server sent bytes nobody asked for (replies ahead of their commands, or after the
+    /// last one): what comes next could be taken for the answer to a command it never read.
+    #[error("server sent {0} bytes before the command they would answer; refusing to go on")]
+    Unsolicited(usize),
 }
 
 impl From<ReplyError> for SessionError {
@@ -142,6 +146,9 @@ impl Session {
 
     /// Sends one command and reads its reply.
     pub async fn send(&mut self, command: &Command) -> Result<Reply, SessionError> {
+        if !matches!(command, Command::Quit) {
+            self.refuse_unsolicited()?;
+        }
         let sent_at = Instant::now();
         let bytes = command.to_wire()?;
         let line = command.line();
@@ -161,6 +168,9 @@ impl Session {
         &mut self,
         batch: &[(Command, Emitter)],
     ) -> (Vec<Reply>, Option<SessionError>) {
+        if let Err(e) = self.refuse_unsolicited() {
+            return (Vec::new(), Some(e));
+        }
         let sent_at = Instant::now();
         let mut bytes = Vec::new();
         for (command, emit) in batch {
@@ -189,6 +199,21 @@ impl Session {
             }
         }
         (replies, None)
+    }
+
+    /// Whether the server has sent bytes that answer nothing we sent (so far as they have been
+    /// read): its last reply cannot be trusted either.
+    pub fn has_unsolicited(&self) -> bool {
+        !self.io.buffer().is_empty()
+    }
+
+    /// Every reply so far has been read: anything already buffered was sent ahead of a
+    /// command the server had not seen, and must not be taken for that command's answer.
+    fn refuse_unsolicited(&self) -> Result<(), SessionError> {
+        match self.io.buffer().len() {
+            0 => Ok(()),
+            early => Err(SessionError::Unsolicited(early)),
+        }
     }
 
     async fn write_bytes(&mut self, bytes: &[u8], what: &str) -> Result<(), SessionError> {

@@ -2,7 +2,7 @@
 //!
 //! Input (crossterm's EventStream), engine events, a frame tick and the ending signals meet in
 //! one `select!`. Keys become actions through the keymap; `App::update` returns effects the loop
-//! carries out.
+//! carries out. Pasted text (bracketed paste) goes to `App::paste`, never through the keymap.
 //! Engine events are drained in batches and the screen is drawn at most ~30 times a second,
 //! only when something changed. The loop is generic over the ratatui backend and the input
 //! stream, so tests drive it with a `TestBackend` and scripted keys.
@@ -233,6 +233,7 @@ where
 pub fn handle_input(app: &mut App, event: Event) -> Vec<Effect> {
     match event {
         Event::Key(key) if key.kind != KeyEventKind::Release => handle_key(app, &key),
+        Event::Paste(text) => app.paste(&text),
         Event::Mouse(mouse) => {
             let areas = view::layout(app_area(app), app);
             let at = ratatui::layout::Position::new(mouse.column, mouse.row);

@@ -132,8 +132,8 @@ async fn run_tui(
         color,
         keymap,
     };
-    tui::run(engine, events, launch).await?;
-    Ok(exit::OK)
+    let ended = tui::run(engine, events, launch).await?;
+    Ok(ended.exit_code())
 }
 
 /// Colour when asked, or on a terminal with NO_COLOR unset or empty.

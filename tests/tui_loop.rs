@@ -217,3 +217,70 @@ fn the_wheel_and_clicks_act_on_the_pane_under_the_pointer() {
     );
     assert_eq!(app.focus, Pane::Detail);
 }
+
+#[test]
+fn a_bracketed_paste_is_never_read_as_keys() {
+    use mxknock::tui::app::{Effect, Mode};
+    use mxknock::tui::handle_input;
+    let mut app = App::new(Keymap::default());
+    app.add_addresses([("alice@lab.test".to_string(), 1)]);
+    app.refresh_view();
+
+    let effects = handle_input(&mut app, Event::Paste("eve@lab.test\r".into()));
+    assert!(effects.is_empty(), "outside a prompt: {effects:?}");
+    assert_eq!(app.mode, Mode::Normal, "the e did not open export");
+
+    handle_input(&mut app, key('a').unwrap());
+    let effects = handle_input(
+        &mut app,
+        Event::Paste("dave@lab.test\rerin@lab.test\rquinn@lab.test\r".into()),
+    );
+    let added: Vec<_> = effects
+        .iter()
+        .map(|e| match e {
+            Effect::Check { address, .. } => address.as_str(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(added, ["dave@lab.test", "erin@lab.test", "quinn@lab.test"]);
+    assert_eq!(app.rows.len(), 4);
+    assert_eq!(app.mode, Mode::Normal);
+    assert!(!app.quit, "the pasted q and Enter did not quit");
+    assert_eq!(app.banner.clone().unwrap().text, "added 3 addresses");
+}
+
+#[tokio::test]
+async fn a_signal_ends_the_loop_with_128_plus_its_number() {
+    use mxknock::tui::{Ended, run_loop_until};
+    let lab = Lab::start(LabOptions::fast()).await.unwrap();
+    let (engine, events) = Engine::start(
+        Arc::new(Config::default()),
+        lab.net(Duration::from_secs(2)).unwrap(),
+    );
+    let mut app = App::new(Keymap::default());
+    let (_keys, input) = mpsc::unbounded_channel();
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let sigterm = async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        15
+    };
+    let ended = tokio::time::timeout(
+        Duration::from_secs(20),
+        run_loop_until(
+            &mut terminal,
+            &mut app,
+            &engine,
+            events,
+            tokio_stream_from(input),
+            &Theme::mono(),
+            sigterm,
+        ),
+    )
+    .await
+    .expect("the signal ends the loop")
+    .unwrap();
+    assert_eq!(ended, Ended::Signal(15));
+    assert_eq!(ended.exit_code(), 143);
+    assert_eq!(Ended::Quit.exit_code(), 0);
+    assert!(!app.quit);
+}

@@ -1,6 +1,6 @@
-//! The TUI's state. `update(Action)` and `apply(EngineEvent)` are pure state changes;
-//! `update` returns the [`Effect`]s (start checks, export, quit ...) that the loop carries out.
-//! Rendering only reads an `App`.
+//! The TUI's state. `update(Action)`, `paste(text)` and `apply(EngineEvent)` are pure state
+//! changes; `update` and `paste` return the [`Effect`]s (start checks, export, quit ...) that the
+//! loop carries out. Rendering only reads an `App`.
 
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
@@ -622,17 +622,10 @@ impl App {
         }
         match prompt.kind {
             PromptKind::Add => {
-                let effects = self.add_addresses([(text, 1)]);
-                if !matches!(self.filter, Filter::All | Filter::Pending) {
-                    self.filter = Filter::All;
+                let (effects, shown_all) = self.add_and_show(vec![text]);
+                if shown_all {
                     self.info("showing all addresses, so the new one is in view");
                 }
-                self.refresh_view();
-                let added = self.rows.len() - 1;
-                let position = (0..self.view_len())
-                    .find(|&p| self.row_at(p) == Some(added))
-                    .unwrap_or(0);
-                self.select(position);
                 effects
             }
             PromptKind::Open => vec![Effect::Load(PathBuf::from(text))],
@@ -658,6 +651,65 @@ impl App {
                 }
             }
         }
+    }
+
+    /// Pasted text (bracketed paste), never read as keys. Into the add prompt it adds every
+    /// address it holds (with what was typed there) and closes the prompt; into another prompt
+    /// it types its first line that has text; anywhere else it is ignored, with a hint.
+    pub fn paste(&mut self, text: &str) -> Vec<Effect> {
+        let Mode::Prompt(prompt) = &mut self.mode else {
+            let hint = match self.keymap.keys_for(Action::Add).first() {
+                Some(key) => format!("paste ignored: press {key} to add addresses"),
+                None => "paste ignored".to_string(),
+            };
+            self.info(hint);
+            return Vec::new();
+        };
+        if prompt.kind == PromptKind::Add {
+            return self.paste_addresses(text);
+        }
+        if prompt.insert(first_line(text)) {
+            self.prompt_changed();
+        }
+        Vec::new()
+    }
+
+    /// A paste into the add prompt: every address in the prompt's text with the paste in it.
+    fn paste_addresses(&mut self, text: &str) -> Vec<Effect> {
+        let Mode::Prompt(prompt) = &self.mode else {
+            return Vec::new();
+        };
+        let addresses = split_addresses(&prompt.text_with(text));
+        if addresses.is_empty() {
+            self.info("the paste holds no address");
+            return Vec::new();
+        }
+        self.mode = Mode::Normal;
+        let added = super::count(addresses.len(), "address");
+        let (effects, shown_all) = self.add_and_show(addresses);
+        self.info(if shown_all {
+            format!("added {added}; showing all addresses, so they are in view")
+        } else {
+            format!("added {added}")
+        });
+        effects
+    }
+
+    /// Adds typed or pasted addresses, shows every row if the filter would hide them, and
+    /// selects the first new one. Returns the checks to start and whether the filter was reset.
+    fn add_and_show(&mut self, addresses: Vec<String>) -> (Vec<Effect>, bool) {
+        let first = self.rows.len();
+        let effects = self.add_addresses(addresses.into_iter().map(|a| (a, 1)));
+        let reset = !matches!(self.filter, Filter::All | Filter::Pending);
+        if reset {
+            self.filter = Filter::All;
+        }
+        self.refresh_view();
+        let position = (0..self.view_len())
+            .find(|&p| self.row_at(p) == Some(first))
+            .unwrap_or(0);
+        self.select(position);
+        (effects, reset)
     }
 
     /// Shows an informational banner (until the next key).
@@ -797,6 +849,24 @@ impl App {
         }
         self.search_failed = true;
     }
+}
+
+/// The addresses in pasted text: one per line, or separated by commas or semicolons (a tab or
+/// any other control character separates too); trimmed, empty pieces left out.
+fn split_addresses(text: &str) -> Vec<String> {
+    text.split(|c: char| c.is_control() || c == ',' || c == ';')
+        .map(str::trim)
+        .filter(|piece| !piece.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// The first line of pasted text that has any (trimmed); terminals send line breaks as CR or LF.
+fn first_line(text: &str) -> &str {
+    text.split(['\r', '\n'])
+        .map(str::trim)
+        .find(|line| !line.is_empty())
+        .unwrap_or("")
 }
 
 /// Case-insensitive substring test without allocating for ASCII haystacks.

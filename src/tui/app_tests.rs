@@ -419,3 +419,122 @@ fn a_search_that_finds_nothing_says_so_after_enter_and_on_next() {
     app.update(Action::SearchNext);
     assert!(app.banner.as_ref().is_some_and(|b| b.text.contains("zzz")));
 }
+
+fn checks(effects: &[Effect]) -> Vec<(usize, &str)> {
+    effects
+        .iter()
+        .map(|e| match e {
+            Effect::Check { row, address } => (*row, address.as_str()),
+            other => panic!("not a check: {other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn a_paste_into_the_add_prompt_adds_every_address_it_holds() {
+    let mut app = app_with(2);
+    app.update(Action::Add);
+    let effects = app.paste(" a@x.test\r\nb@x.test,c@x.test ;\n\n d@x.test\t e@x.test ;; \r");
+    assert_eq!(
+        checks(&effects),
+        [
+            (2, "a@x.test"),
+            (3, "b@x.test"),
+            (4, "c@x.test"),
+            (5, "d@x.test"),
+            (6, "e@x.test")
+        ]
+    );
+    assert_eq!(app.rows.len(), 7);
+    assert_eq!(app.mode, Mode::Normal, "the prompt is closed");
+    assert_eq!(app.selected_row(), Some(2), "the first new one is selected");
+    let banner = app.banner.clone().expect("a message");
+    assert_eq!(banner.text, "added 5 addresses");
+    assert!(!banner.error);
+    assert!(!app.quit);
+}
+
+#[test]
+fn a_paste_into_the_add_prompt_joins_what_was_typed() {
+    let mut app = App::new(Keymap::default());
+    app.mode = Mode::Prompt(Prompt::with_text(PromptKind::Add, "ali"));
+    let effects = app.paste("ce@x.test\rbob@x.test");
+    assert_eq!(checks(&effects), [(0, "alice@x.test"), (1, "bob@x.test")]);
+    assert_eq!(app.banner.unwrap().text, "added 2 addresses");
+}
+
+#[test]
+fn a_paste_under_a_filter_that_hides_the_new_rows_shows_all() {
+    let mut app = app_with(3);
+    finish(&mut app, 0, Reason::Ok);
+    app.update(Action::FilterDeliverable);
+    app.update(Action::Add);
+    let effects = app.paste("new@x.test");
+    assert_eq!(checks(&effects), [(3, "new@x.test")]);
+    assert_eq!(app.filter, Filter::All);
+    assert_eq!(app.selected_row(), Some(3));
+    assert!(
+        app.banner
+            .unwrap()
+            .text
+            .starts_with("added 1 address; showing all")
+    );
+}
+
+#[test]
+fn a_paste_without_an_address_leaves_the_add_prompt_open() {
+    let mut app = App::new(Keymap::default());
+    app.update(Action::Add);
+    assert!(app.paste(" ,;\r\n ").is_empty());
+    assert!(app.rows.is_empty());
+    assert!(matches!(&app.mode, Mode::Prompt(p) if p.kind == PromptKind::Add));
+    assert_eq!(app.banner.unwrap().text, "the paste holds no address");
+}
+
+#[test]
+fn a_paste_into_another_prompt_types_its_first_line_only() {
+    let mut app = app_with(3);
+    app.update(Action::Export);
+    assert!(
+        app.paste("\r\n  out/\u{1b}[31mlist.csv \r\nq\re")
+            .is_empty()
+    );
+    let Mode::Prompt(prompt) = &app.mode else {
+        panic!("{:?}", app.mode)
+    };
+    assert_eq!(prompt.text(), "mxknock-results.csvout/[31mlist.csv");
+    assert!(!app.quit);
+
+    app.mode = Mode::Prompt(Prompt::new(PromptKind::Open));
+    app.paste("lists/a.txt\nlists/b.txt");
+    assert!(matches!(&app.mode, Mode::Prompt(p) if p.text() == "lists/a.txt"));
+    assert_eq!(app.prompt_submitted(), [Effect::Load("lists/a.txt".into())]);
+}
+
+#[test]
+fn a_paste_into_the_search_prompt_searches_as_typing_would() {
+    let mut app = app_with(1_000);
+    app.update(Action::Search);
+    app.paste("user99@\nuser5");
+    assert_eq!(app.selected_row(), Some(99));
+    assert!(matches!(&app.mode, Mode::Prompt(p) if p.text() == "user99@"));
+}
+
+#[test]
+fn a_paste_outside_a_prompt_is_never_read_as_keys() {
+    let mut app = app_with(3);
+    let effects = app.paste("eq\ry\r");
+    assert!(effects.is_empty());
+    assert_eq!(app.mode, Mode::Normal);
+    assert!(!app.quit);
+    assert_eq!(
+        app.banner.clone().unwrap().text,
+        "paste ignored: press a to add addresses"
+    );
+
+    app.update(Action::Quit);
+    assert_eq!(app.mode, Mode::ConfirmQuit, "checks are running");
+    assert!(app.paste("y\r").is_empty());
+    assert_eq!(app.mode, Mode::ConfirmQuit, "the paste did not answer");
+    assert!(!app.quit);
+}

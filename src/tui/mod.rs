@@ -1,7 +1,8 @@
 //! The terminal front end: three live panes (list, detail, transcript) over the engine.
 //!
-//! Input (crossterm's EventStream), engine events and a frame tick meet in one `select!`. Keys
-//! become actions through the keymap; `App::update` returns effects the loop carries out.
+//! Input (crossterm's EventStream), engine events, a frame tick and the ending signals meet in
+//! one `select!`. Keys become actions through the keymap; `App::update` returns effects the loop
+//! carries out. Pasted text (bracketed paste) goes to `App::paste`, never through the keymap.
 //! Engine events are drained in batches and the screen is drawn at most ~30 times a second,
 //! only when something changed. The loop is generic over the ratatui backend and the input
 //! stream, so tests drive it with a `TestBackend` and scripted keys.
@@ -11,9 +12,12 @@ pub mod app;
 pub mod keymap;
 pub mod prompt;
 pub mod rows;
+pub mod signal;
+pub mod terminal;
 pub mod theme;
 pub mod view;
 
+use std::future::Future;
 use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -35,13 +39,22 @@ use theme::Theme;
 /// How often the screen may be redrawn.
 pub const FRAME: Duration = Duration::from_millis(33);
 
-/// Restores the terminal when dropped: on quit, on error and on unwinding panic.
-struct RestoreGuard;
+/// How the loop ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// The user quit (or the input ended).
+    Quit,
+    /// This signal arrived.
+    Signal(i32),
+}
 
-impl Drop for RestoreGuard {
-    fn drop(&mut self) {
-        let _ = crossterm::execute!(io::stdout(), crossterm::event::DisableMouseCapture);
-        ratatui::restore();
+impl Ended {
+    /// The process exit code: 0 after a quit, 128 + the signal's number after a signal.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Ended::Quit => crate::cli::exit::OK,
+            Ended::Signal(number) => 128 + number,
+        }
     }
 }
 
@@ -57,12 +70,13 @@ pub struct Launch {
     pub keymap: Keymap,
 }
 
-/// Runs the TUI on the real terminal until the user quits.
+/// Runs the TUI on the real terminal until the user quits or SIGTERM, SIGHUP or SIGINT
+/// arrives; the terminal is restored either way.
 pub async fn run(
     engine: EngineHandle,
     events: mpsc::Receiver<EngineEvent>,
     launch: Launch,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Ended> {
     if !io::stdout().is_terminal() {
         anyhow::bail!(
             "standard output is not a terminal, so the TUI cannot start; use `mxknock check ADDR...` or `mxknock batch FILE` for scripts"
@@ -88,28 +102,59 @@ pub async fn run(
         initial = app.add_addresses(list.entries.into_iter().map(|e| (e.address, e.count)));
         app.info("demo: every address is served by the embedded lab on loopback");
     }
-    let mut terminal = ratatui::try_init()?;
-    let _guard = RestoreGuard;
-    crossterm::execute!(io::stdout(), crossterm::event::EnableMouseCapture)?;
+    // Caught before the terminal turns raw, so no moment is left where a signal kills us raw.
+    let signals = signal::Signals::install()?;
+    let (mut terminal, _restore) = terminal::enter()?;
     carry_out(&mut app, &engine, initial);
     let input = crossterm::event::EventStream::new();
-    run_loop(&mut terminal, &mut app, &engine, events, input, &theme).await
+    let stop = signals.recv();
+    run_loop_until(
+        &mut terminal,
+        &mut app,
+        &engine,
+        events,
+        input,
+        &theme,
+        stop,
+    )
+    .await
 }
 
-/// The event loop, generic over backend and input so tests can drive it.
+/// The event loop until the user quits, generic over backend and input so tests can drive it.
 pub async fn run_loop<B, S>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    engine: &EngineHandle,
+    events: mpsc::Receiver<EngineEvent>,
+    input: S,
+    theme: &Theme,
+) -> anyhow::Result<Ended>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    S: Stream<Item = io::Result<Event>> + Unpin,
+{
+    let never = std::future::pending();
+    run_loop_until(terminal, app, engine, events, input, theme, never).await
+}
+
+/// The event loop until the user quits or `stop` yields a signal number.
+pub async fn run_loop_until<B, S, F>(
     terminal: &mut Terminal<B>,
     app: &mut App,
     engine: &EngineHandle,
     mut events: mpsc::Receiver<EngineEvent>,
     mut input: S,
     theme: &Theme,
-) -> anyhow::Result<()>
+    stop: F,
+) -> anyhow::Result<Ended>
 where
     B: Backend,
     B::Error: Send + Sync + 'static,
     S: Stream<Item = io::Result<Event>> + Unpin,
+    F: Future<Output = i32>,
 {
+    let mut stop = std::pin::pin!(stop);
     let mut tick = tokio::time::interval(FRAME);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut batch = Vec::with_capacity(1024);
@@ -119,6 +164,7 @@ where
     draw(terminal, app, engine, theme)?;
     while !app.quit {
         tokio::select! {
+            number = &mut stop => return Ok(Ended::Signal(number)),
             maybe = input.next() => match maybe {
                 Some(Ok(event)) => {
                     let effects = handle_input(app, event);
@@ -150,7 +196,7 @@ where
             },
         }
     }
-    Ok(())
+    Ok(Ended::Quit)
 }
 
 /// Refreshes the view and the clock, draws, and records the pane sizes for paging.
@@ -187,6 +233,7 @@ where
 pub fn handle_input(app: &mut App, event: Event) -> Vec<Effect> {
     match event {
         Event::Key(key) if key.kind != KeyEventKind::Release => handle_key(app, &key),
+        Event::Paste(text) => app.paste(&text),
         Event::Mouse(mouse) => {
             let areas = view::layout(app_area(app), app);
             let at = ratatui::layout::Position::new(mouse.column, mouse.row);

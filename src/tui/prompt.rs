@@ -1,5 +1,5 @@
 //! The one-line input (add an address, open a file, search, export, save a transcript) with
-//! cursor editing. Pure: keys in, text out.
+//! cursor editing. Pure: keys (or pasted text) in, text out.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -78,6 +78,28 @@ impl Prompt {
     /// The cursor position in characters.
     pub fn cursor(&self) -> usize {
         self.cursor
+    }
+
+    /// Inserts text at the cursor, leaving out control characters (a line break among them).
+    /// Returns whether anything was inserted.
+    pub fn insert(&mut self, text: &str) -> bool {
+        let before = self.text.len();
+        for c in text.chars().filter(|c| !c.is_control()) {
+            self.text.insert(self.cursor, c);
+            self.cursor += 1;
+        }
+        self.text.len() > before
+    }
+
+    /// The text as it would read with `pasted` inserted at the cursor, line breaks and all.
+    pub fn text_with(&self, pasted: &str) -> String {
+        let (before, after) = self.text.split_at(self.cursor);
+        before
+            .iter()
+            .copied()
+            .chain(pasted.chars())
+            .chain(after.iter().copied())
+            .collect()
     }
 
     /// Applies one key.
@@ -162,6 +184,19 @@ mod tests {
             PromptOutcome::Ignored
         );
         assert_eq!(p.text(), "");
+    }
+
+    #[test]
+    fn pasted_text_goes_in_at_the_cursor_without_control_characters() {
+        let mut p = Prompt::with_text(PromptKind::Open, "dir/.csv");
+        for _ in 0..4 {
+            press(&mut p, KeyCode::Left);
+        }
+        assert_eq!(p.text_with("a\nb"), "dir/a\nb.csv");
+        assert!(p.insert("li\tst\u{1b}"));
+        assert_eq!(p.text(), "dir/list.csv");
+        assert_eq!(p.cursor(), 8);
+        assert!(!p.insert("\r\n"));
     }
 
     #[test]

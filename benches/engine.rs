@@ -54,6 +54,7 @@ async fn run(strategy: Strategy, list: &[String]) -> Figures {
         latency: LATENCY,
         greylist_delay: Duration::from_secs(1),
         bulk_domains: DOMAINS,
+        ..LabOptions::fast()
     };
     let lab = Lab::start(options).await.expect("lab starts");
     let net = lab.net(Duration::from_secs(5)).expect("lab DNS");

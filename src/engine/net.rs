@@ -25,9 +25,11 @@ pub type BoxIo = Box<dyn Io>;
 pub enum Dialer {
     /// Plain TCP to `ip:port`, from the local address `bind` when one is given.
     Direct { port: u16, bind: Option<IpAddr> },
-    /// The embedded lab: each lab address maps to a loopback socket.
+    /// The embedded lab: each lab address maps to a loopback socket. With `port25_blocked`,
+    /// every connect hangs until its timeout, as on a network that drops outbound port 25.
     Lab {
         routes: Arc<HashMap<IpAddr, SocketAddr>>,
+        port25_blocked: bool,
     },
 }
 
@@ -36,7 +38,7 @@ impl Dialer {
     pub fn target(&self, ip: IpAddr) -> io::Result<SocketAddr> {
         match self {
             Dialer::Direct { port, .. } => Ok(SocketAddr::new(ip, *port)),
-            Dialer::Lab { routes } => routes.get(&ip).copied().ok_or_else(|| {
+            Dialer::Lab { routes, .. } => routes.get(&ip).copied().ok_or_else(|| {
                 io::Error::new(
                     io::ErrorKind::ConnectionRefused,
                     format!("no lab server at {ip}"),
@@ -49,7 +51,7 @@ impl Dialer {
     pub fn shown_port(&self, ip: IpAddr) -> u16 {
         match self {
             Dialer::Direct { port, .. } => *port,
-            Dialer::Lab { routes } => routes.get(&ip).map(|a| a.port()).unwrap_or(25),
+            Dialer::Lab { routes, .. } => routes.get(&ip).map(|a| a.port()).unwrap_or(25),
         }
     }
 
@@ -64,6 +66,17 @@ impl Dialer {
     /// Connects within `timeout`.
     pub async fn connect(&self, ip: IpAddr, timeout: Duration) -> io::Result<Connected> {
         let target = self.target(ip)?;
+        if let Dialer::Lab {
+            port25_blocked: true,
+            ..
+        } = self
+        {
+            tokio::time::sleep(timeout).await;
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "connect timed out",
+            ));
+        }
         let stream = tokio::time::timeout(timeout, connect_from(self.bind(), target))
             .await
             .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "connect timed out"))??;
@@ -208,6 +221,7 @@ mod tests {
     fn the_lab_dialer_refuses_unknown_addresses_without_connecting() {
         let dialer = Dialer::Lab {
             routes: Arc::new(HashMap::new()),
+            port25_blocked: false,
         };
         let err = dialer.target("192.0.2.1".parse().unwrap()).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);

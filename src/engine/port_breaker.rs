@@ -11,6 +11,10 @@
 //! trips: dialling stops, connects in flight are abandoned, and every address still waiting is
 //! `unknown/port_blocked` with a detail saying what was seen and what to do.
 //!
+//! One connect that succeeds (or a check host that answers) disarms the breaker: the failures
+//! after it are those domains' own. A run that began well and then loses the network is caught
+//! by the same rule once nothing has connected for [`REARM_AFTER`].
+//!
 //! So that the verdict comes within one connect timeout, the check hosts are dialled early as
 //! well: as soon as a dial has waited [`EARLY_PROBE_AFTER`] while nothing has connected yet in
 //! this run.
@@ -32,8 +36,8 @@ use super::net::Net;
 /// check of the providers' hosts.
 pub const EARLY_PROBE_AFTER: Duration = Duration::from_secs(1);
 
-/// How long a "the check hosts answered" result holds before failures may ask again.
-const REACHABLE_HOLDS_FOR: Duration = Duration::from_secs(60);
+/// After this long without a connect that succeeded, the breaker is armed again.
+pub const REARM_AFTER: Duration = Duration::from_secs(300);
 
 /// A connect that failed at the TCP level.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,20 +92,34 @@ enum Confirmation {
     #[default]
     NotStarted,
     Running,
-    /// A check host answered at this instant.
-    Reachable(Instant),
     /// None answered: what was seen.
     Unreachable(String),
 }
 
 #[derive(Default)]
 struct State {
-    /// TCP-level failures since the last connect that succeeded.
+    /// TCP-level failures since the breaker was last armed.
     failures: Vec<DialFailure>,
-    /// Whether any connect succeeded in this run.
-    connected_once: bool,
+    /// When a connect (or a check host) last succeeded.
+    last_success: Option<Instant>,
     confirmation: Confirmation,
     tripped: Option<String>,
+}
+
+impl State {
+    /// Armed: nothing has connected in this run, or not for [`REARM_AFTER`].
+    fn armed(&self, now: Instant) -> bool {
+        self.last_success
+            .is_none_or(|at| now.saturating_duration_since(at) >= REARM_AFTER)
+    }
+
+    fn succeeded(&mut self, now: Instant) {
+        self.last_success = Some(now);
+        self.failures.clear();
+        if self.confirmation != Confirmation::Running {
+            self.confirmation = Confirmation::NotStarted;
+        }
+    }
 }
 
 /// Dials the check hosts: the first MX host of each probe domain.
@@ -205,17 +223,16 @@ impl PortBreaker {
         }
     }
 
-    /// A connect succeeded: the network works; the window of failures starts again.
+    /// A connect succeeded: the network works; the breaker is disarmed for [`REARM_AFTER`].
     pub fn connect_succeeded(&self) {
-        let mut state = self.state();
-        state.failures.clear();
-        state.connected_once = true;
+        self.state().succeeded(Instant::now());
     }
 
-    /// A dial has waited [`EARLY_PROBE_AFTER`]: if nothing has connected yet in this run,
-    /// dial the check hosts now, so their answer is in when the failures come.
+    /// A dial has waited [`EARLY_PROBE_AFTER`]: if the breaker is armed (nothing has
+    /// connected lately), dial the check hosts now, so their answer is in when the failures
+    /// come.
     pub fn dial_is_slow(self: &Arc<Self>) {
-        if self.threshold == 0 || self.state().connected_once {
+        if self.threshold == 0 || !self.state().armed(Instant::now()) {
             return;
         }
         self.start_confirmation();
@@ -228,6 +245,9 @@ impl PortBreaker {
             let mut state = self.state();
             if let Some(detail) = &state.tripped {
                 return Some(detail.clone());
+            }
+            if !state.armed(Instant::now()) {
+                return None;
             }
             if !state.failures.iter().any(|f| f.ip == failure.ip) {
                 state.failures.push(failure);
@@ -247,14 +267,12 @@ impl PortBreaker {
         self.tripped()
     }
 
-    /// Starts dialling the check hosts unless that is running or answered recently.
+    /// Starts dialling the check hosts unless that is running or has been answered.
     fn start_confirmation(self: &Arc<Self>) {
         {
             let mut state = self.state();
-            match state.confirmation {
-                Confirmation::Running | Confirmation::Unreachable(_) => return,
-                Confirmation::Reachable(at) if at.elapsed() < REACHABLE_HOLDS_FOR => return,
-                Confirmation::Reachable(_) | Confirmation::NotStarted => {}
+            if state.confirmation != Confirmation::NotStarted {
+                return;
             }
             state.confirmation = Confirmation::Running;
         }
@@ -263,15 +281,12 @@ impl PortBreaker {
             let result = breaker.probe.run().await;
             {
                 let mut state = breaker.state();
-                state.confirmation = match result {
-                    Ok(()) => {
-                        // The network works: the failures so far were the domains' own.
-                        state.failures.clear();
-                        state.connected_once = true;
-                        Confirmation::Reachable(Instant::now())
-                    }
-                    Err(seen) => Confirmation::Unreachable(seen),
-                };
+                state.confirmation = Confirmation::NotStarted;
+                match result {
+                    // The network works: the failures so far were the domains' own.
+                    Ok(()) => state.succeeded(Instant::now()),
+                    Err(seen) => state.confirmation = Confirmation::Unreachable(seen),
+                }
             }
             breaker.evaluate();
             breaker.notify();
@@ -397,20 +412,25 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_success_starts_the_window_again() {
+    async fn a_success_disarms_it_until_nothing_has_connected_for_a_while() {
         let breaker = breaker(3);
         breaker.dial_failed(failure("192.0.2.1", "a.test")).await;
         breaker.dial_failed(failure("192.0.2.2", "b.test")).await;
         breaker.connect_succeeded();
-        assert_eq!(
-            breaker.dial_failed(failure("192.0.2.3", "c.test")).await,
-            None
-        );
-        assert_eq!(breaker.tripped(), None);
-        breaker.dial_failed(failure("192.0.2.4", "d.test")).await;
+        for i in 3..=20 {
+            let ip = format!("192.0.2.{i}");
+            assert_eq!(
+                breaker.dial_failed(failure(&ip, &format!("d{i}.test"))).await,
+                None,
+                "dead domains after a success are their own problem"
+            );
+        }
+        tokio::time::advance(REARM_AFTER).await;
+        breaker.dial_failed(failure("192.0.2.31", "x.test")).await;
+        breaker.dial_failed(failure("192.0.2.32", "y.test")).await;
         assert!(
             breaker
-                .dial_failed(failure("192.0.2.5", "e.test"))
+                .dial_failed(failure("192.0.2.33", "z.test"))
                 .await
                 .is_some(),
             "a run that loses the network later trips on the same rule"

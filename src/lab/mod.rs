@@ -28,6 +28,11 @@
 //! | servfail.test   | SERVFAIL                                                              |
 //! | limited.test    | 452 4.5.3 after 5 RCPTs in one transaction                            |
 //! | bulkN.test      | with `bulk_domains`: N % 10 == 0 catch-all, == 1 greylisting, else standard |
+//! | deadN.test      | with `dead_domains`: MX mx.deadN.test at its own address, where nothing listens |
+//! | probe.test      | MX mx1.lab.test: a "large provider" for the port-25 breaker's check in tests |
+//!
+//! With `port25_blocked` (`MXKNOCK_LAB_PORT_BLOCKED=1` for `--demo`), every connect hangs until
+//! its timeout, as on a network that drops outbound port 25.
 //!
 //! On every server with a user list, local parts starting with `ok` exist too (for bulk lists).
 //! | anything else   | NXDOMAIN                                                              |
@@ -64,6 +69,11 @@ pub struct LabOptions {
     pub greylist_delay: Duration,
     /// How many extra `bulkN.test` domains to serve (see [`zone::bulk`]).
     pub bulk_domains: usize,
+    /// How many `deadN.test` domains to serve: each has its own MX address, where nothing
+    /// listens (connections are refused).
+    pub dead_domains: usize,
+    /// Every connect hangs until its timeout, as on a network that blocks outbound port 25.
+    pub port25_blocked: bool,
 }
 
 impl LabOptions {
@@ -80,6 +90,8 @@ impl LabOptions {
             latency: Duration::from_millis(latency),
             greylist_delay: Duration::from_secs(env("MXKNOCK_LAB_GREYLIST_SECS").unwrap_or(30)),
             bulk_domains: env("MXKNOCK_LAB_BULK_DOMAINS").unwrap_or(0) as usize,
+            dead_domains: env("MXKNOCK_LAB_DEAD_DOMAINS").unwrap_or(0) as usize,
+            port25_blocked: env("MXKNOCK_LAB_PORT_BLOCKED").unwrap_or(0) != 0,
         }
     }
 
@@ -89,6 +101,8 @@ impl LabOptions {
             latency: Duration::ZERO,
             greylist_delay: Duration::from_secs(30),
             bulk_domains: 0,
+            dead_domains: 0,
+            port25_blocked: false,
         }
     }
 }
@@ -101,6 +115,7 @@ pub struct Lab {
     pub log: Arc<ServerLog>,
     dns_queries: Arc<AtomicU64>,
     routes: Arc<HashMap<IpAddr, SocketAddr>>,
+    port25_blocked: bool,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -111,6 +126,7 @@ impl Lab {
         let (bulk_zone, bulk_hosts) = zone::bulk(options.bulk_domains, options.greylist_delay);
         let mut all_zone = zone::zone();
         all_zone.extend(bulk_zone);
+        all_zone.extend(zone::dead(options.dead_domains));
         let (dns_addr, dns_task) = dns_server::start(all_zone, dns_queries.clone())
             .await
             .map_err(|e| format!("lab DNS server: {e}"))?;
@@ -139,6 +155,7 @@ impl Lab {
             routes.insert(IpAddr::V4(host.ip), addr);
         }
         Ok(Lab {
+            port25_blocked: options.port25_blocked,
             dns_addr,
             log,
             dns_queries,
@@ -161,6 +178,7 @@ impl Lab {
     pub fn dialer(&self) -> Dialer {
         Dialer::Lab {
             routes: self.routes.clone(),
+            port25_blocked: self.port25_blocked,
         }
     }
 

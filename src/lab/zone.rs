@@ -48,6 +48,7 @@ pub fn zone() -> Vec<(&'static str, ZoneEntry)> {
     };
     vec![
         ("lab.test", mx(&[(10, "mx1.lab.test")])),
+        ("probe.test", mx(&[(10, "mx1.lab.test")])),
         ("mx1.lab.test", a(11)),
         ("sameip.test", mx(&[(10, "mail.sameip.test")])),
         ("mail.sameip.test", a(11)),
@@ -195,6 +196,32 @@ pub fn bulk_script(i: usize, name: &'static str, greylist_delay: Duration) -> Sc
         },
         _ => Script::standard(name, USERS),
     }
+}
+
+/// The zone entries of `count` dead domains, `deadN.test`, each with its MX host at its own
+/// address in 127.3.0.0/16, where no lab server listens (the lab dialer refuses them).
+pub fn dead(count: usize) -> Vec<(&'static str, ZoneEntry)> {
+    let mut zone = Vec::new();
+    for i in 0..count {
+        let domain: &'static str = Box::leak(format!("dead{i}.test").into_boxed_str());
+        let mx_name: &'static str = Box::leak(format!("mx.{domain}").into_boxed_str());
+        let ip = Ipv4Addr::new(127, 3 + (i / 250) as u8, 0, 1 + (i % 250) as u8);
+        zone.push((
+            domain,
+            ZoneEntry {
+                mx: vec![(10, mx_name)],
+                ..ZoneEntry::default()
+            },
+        ));
+        zone.push((
+            mx_name,
+            ZoneEntry {
+                a: vec![ip],
+                ..ZoneEntry::default()
+            },
+        ));
+    }
+    zone
 }
 
 /// The zone entries and hosts of `count` bulk domains, at 127.0.1.x / 127.0.2.x ...

@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -207,15 +207,11 @@ pub fn output_format(args: &BatchArgs) -> Format {
 }
 
 /// Reads the list: a file through [`input::load_file`], or standard input (CSV when it starts
-/// with an address header).
+/// with an address header). Both are read a line at a time, never a whole line over the cap.
 fn load_list(path: &Path, stdin: bool) -> Result<LoadedList, String> {
     if stdin {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .lock()
-            .read_to_end(&mut bytes)
-            .map_err(|e| format!("cannot read standard input: {e}"))?;
-        return Ok(input::parse_sniffed(&String::from_utf8_lossy(&bytes)));
+        return input::read_sniffed(std::io::stdin().lock())
+            .map_err(|e| format!("cannot read standard input: {e}"));
     }
     input::load_file(path).map_err(|e| e.to_string())
 }

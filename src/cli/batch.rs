@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 use super::args::{BatchArgs, BatchFormat};
 use super::exit;
-use super::output::json_line;
+use super::output::{json_line, terminal_safe};
 use super::resume;
 use crate::config::Config;
 use crate::engine::net::Net;
@@ -34,18 +34,19 @@ pub async fn run(args: &BatchArgs, config: Config, net: Net) -> anyhow::Result<i
     let source = if stdin {
         "<stdin>".to_string()
     } else {
-        args.input.display().to_string()
+        terminal_safe(&args.input.display().to_string())
     };
     let list = match load_list(&args.input, stdin) {
         Ok(list) => list,
         Err(e) => {
-            eprintln!("mxknock: {e}");
+            eprintln!("mxknock: {}", terminal_safe(&e));
             return Ok(exit::USAGE);
         }
     };
     let list_len = list.entries.len();
     for bad in &list.bad_rows {
-        eprintln!("mxknock: {source}:{}: {}", bad.line, bad.message);
+        let message = terminal_safe(&bad.message);
+        eprintln!("mxknock: {source}:{}: {message}", bad.line);
     }
     let overwrites_list = !stdin && !args.resume;
     if let Some(output) = &args.output

@@ -3,11 +3,11 @@
 //! and CSV quoting are handled; duplicates collapse with a count; bad rows are reported with
 //! their line numbers and never abort the load.
 //!
-//! A list is untrusted input: it is read a line at a time ([`lines`]), never holding more than
-//! [`MAX_LINE`] bytes of one, and every line that cannot be an address is a bad row rather
-//! than something silently changed or dropped: a line over the cap, invalid UTF-8 (never
-//! replaced by U+FFFD), a NUL byte, a control character in the address, or a CSV quote that
-//! never closes ([`records`], which then reads on from the next line).
+//! A list is untrusted input: it is read a line at a time (module `lines`), never holding
+//! more than [`MAX_LINE`] bytes of one, and every line that cannot be an address is a bad row
+//! rather than something silently changed or dropped: a line over the cap, invalid UTF-8
+//! (never replaced by U+FFFD), a NUL byte, a control character in the address, or a CSV quote
+//! that never closes (module `records`, which then reads on from the next line).
 
 mod lines;
 mod records;

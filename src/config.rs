@@ -218,7 +218,8 @@ pub enum ConfigError {
     /// A value is out of range or unsafe.
     #[error("{setting}: {message}")]
     Invalid {
-        setting: &'static str,
+        /// The key, as `section.key` (with `[index]` for a list entry).
+        setting: String,
         message: String,
     },
 }
@@ -257,7 +258,7 @@ impl Overrides {
             helo: text("MXKNOCK_HELO"),
             from: lookup("MXKNOCK_FROM"),
             dns: text("MXKNOCK_DNS").map(|v| v.split(',').map(|s| s.trim().to_string()).collect()),
-            port: env_number("MXKNOCK_SMTP_PORT", text("MXKNOCK_SMTP_PORT"))?,
+            port: env_port("MXKNOCK_SMTP_PORT", text("MXKNOCK_SMTP_PORT"))?,
             concurrency: env_number("MXKNOCK_CONCURRENCY", text("MXKNOCK_CONCURRENCY"))?,
             timeout: env_number("MXKNOCK_TIMEOUT", text("MXKNOCK_TIMEOUT"))?,
             starttls,
@@ -345,6 +346,21 @@ where
         .transpose()
 }
 
+/// Parses a TCP port from an environment variable: 1 to 65535.
+fn env_port(name: &'static str, value: Option<String>) -> Result<Option<u16>, ConfigError> {
+    match env_number::<u16>(name, value)? {
+        Some(0) => Err(ConfigError::Env {
+            name,
+            value: "0".into(),
+            message: PORT_RANGE.into(),
+        }),
+        port => Ok(port),
+    }
+}
+
+/// What a port must be.
+const PORT_RANGE: &str = "a port is 1 to 65535";
+
 fn parse_value<T: clap::ValueEnum>(name: &'static str, value: &str) -> Result<T, ConfigError> {
     T::from_str(&value.to_ascii_lowercase(), true).map_err(|_| ConfigError::Env {
         name,
@@ -394,9 +410,17 @@ impl Config {
 
     /// Checks ranges and that nothing unsafe can reach the wire.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let invalid = |setting, message: String| Err(ConfigError::Invalid { setting, message });
+        let invalid = |setting: &str, message: String| {
+            Err(ConfigError::Invalid {
+                setting: setting.to_string(),
+                message,
+            })
+        };
         if self.engine.concurrency == 0 {
             return invalid("concurrency", "must be at least 1".into());
+        }
+        if self.smtp.port == 0 {
+            return invalid("smtp.port", format!("0 is not a port ({PORT_RANGE})"));
         }
         for (setting, secs) in [
             ("smtp.connect_timeout", self.smtp.connect_timeout),
@@ -435,25 +459,18 @@ impl Config {
                 format!("{backoff} is not a number of seconds in (0, 3600]"),
             );
         }
-        let waits = [self.engine.connect_interval, self.engine.greylist_max_wait]
-            .into_iter()
-            .chain(self.engine.greylist_schedule.iter().copied());
-        for secs in waits {
-            if !(secs.is_finite() && secs >= 0.0) {
-                return invalid("engine", format!("{secs} is not a number of seconds >= 0"));
-            }
-        }
+        self.engine.validate_waits()?;
         if let Some(proxy) = self.smtp.proxy.as_deref().filter(|p| !p.is_empty()) {
             crate::engine::proxy::Socks5Proxy::parse(proxy).map_err(|message| {
                 ConfigError::Invalid {
-                    setting: "smtp.proxy",
+                    setting: "smtp.proxy".into(),
                     message,
                 }
             })?;
         }
         if let Some(server) = self.smtp.server.as_deref().filter(|s| !s.is_empty()) {
             parse_server(server).map_err(|message| ConfigError::Invalid {
-                setting: "smtp.server",
+                setting: "smtp.server".into(),
                 message,
             })?;
         }
@@ -504,7 +521,7 @@ impl Config {
         }
         for server in &self.dns.servers {
             parse_dns_server(server).map_err(|message| ConfigError::Invalid {
-                setting: "dns.servers",
+                setting: "dns.servers".into(),
                 message,
             })?;
         }
@@ -519,6 +536,39 @@ impl Config {
     /// A duration from seconds.
     pub fn secs(secs: f64) -> Duration {
         Duration::from_secs_f64(secs)
+    }
+}
+
+impl EngineConfig {
+    /// Every wait is a number of seconds >= 0, and greylisting has a schedule unless it is
+    /// disabled; errors name the key (`engine.greylist_schedule[1]`).
+    fn validate_waits(&self) -> Result<(), ConfigError> {
+        let schedule = self.greylist_schedule.iter().enumerate();
+        let waits = [
+            ("engine.connect_interval".to_string(), self.connect_interval),
+            (
+                "engine.greylist_max_wait".to_string(),
+                self.greylist_max_wait,
+            ),
+        ]
+        .into_iter()
+        .chain(schedule.map(|(i, secs)| (format!("engine.greylist_schedule[{i}]"), *secs)));
+        for (setting, secs) in waits {
+            if !(secs.is_finite() && secs >= 0.0) {
+                return Err(ConfigError::Invalid {
+                    setting,
+                    message: format!("{secs} is not a number of seconds >= 0"),
+                });
+            }
+        }
+        if self.greylist_schedule.is_empty() && self.greylist_max_wait > 0.0 {
+            return Err(ConfigError::Invalid {
+                setting: "engine.greylist_schedule".into(),
+                message: "is empty; to disable greylisting re-checks, set greylist_max_wait = 0"
+                    .into(),
+            });
+        }
+        Ok(())
     }
 }
 
@@ -669,6 +719,71 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("opportunistic"), "{err}");
+    }
+
+    /// The error `config` fails validation with.
+    fn invalid(config: &Config) -> String {
+        config.validate().expect_err("invalid").to_string()
+    }
+
+    #[test]
+    fn port_zero_is_refused_from_the_file_and_the_environment() {
+        let mut config = Config::default();
+        config.smtp.port = 0;
+        let err = invalid(&config);
+        assert!(err.starts_with("smtp.port: 0 is not a port"), "{err}");
+        let err = Overrides::from_env(|n| (n == "MXKNOCK_SMTP_PORT").then(|| "0".into()))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("environment variable MXKNOCK_SMTP_PORT=\"0\""),
+            "{err}"
+        );
+        let port = Overrides::from_env(|n| (n == "MXKNOCK_SMTP_PORT").then(|| "2525".into()));
+        assert_eq!(port.unwrap().port, Some(2525));
+    }
+
+    #[test]
+    fn negative_waits_name_their_key() {
+        type Set = fn(&mut EngineConfig);
+        let cases: [(Set, &str); 4] = [
+            (
+                |e| e.connect_interval = -1.0,
+                "engine.connect_interval: -1 ",
+            ),
+            (
+                |e| e.greylist_max_wait = -2.0,
+                "engine.greylist_max_wait: -2 ",
+            ),
+            (
+                |e| e.greylist_schedule = vec![60.0, -5.0],
+                "engine.greylist_schedule[1]: -5 ",
+            ),
+            (
+                |e| e.greylist_schedule = vec![f64::NAN],
+                "engine.greylist_schedule[0]: NaN ",
+            ),
+        ];
+        for (set, expected) in cases {
+            let mut config = Config::default();
+            set(&mut config.engine);
+            let err = invalid(&config);
+            assert!(err.starts_with(expected), "{err}");
+        }
+    }
+
+    #[test]
+    fn an_empty_greylist_schedule_says_how_to_disable_rechecks() {
+        let mut config =
+            Config::from_toml("[engine]\ngreylist_schedule = []\n", Path::new("c")).unwrap();
+        let err = invalid(&config);
+        assert!(
+            err.starts_with("engine.greylist_schedule: is empty"),
+            "{err}"
+        );
+        assert!(err.contains("greylist_max_wait = 0"), "{err}");
+        config.engine.greylist_max_wait = 0.0;
+        assert!(config.validate().is_ok(), "empty and disabled agree");
     }
 
     #[test]

@@ -85,6 +85,43 @@ pub fn spreadsheet_safe(text: &str) -> String {
     }
 }
 
+/// The report as one line of JSON, with [`escape_json_controls`] applied.
+pub fn json_record(report: &Report) -> String {
+    escape_json_controls(&serde_json::to_string(report).expect("a report always serialises"))
+}
+
+/// JSON text with every C1 control (U+0080..U+009F), the line and paragraph separators
+/// (U+2028, U+2029) and the other invisible bidi/format controls written as `\uXXXX`:
+/// serde_json escapes only C0. Outside strings JSON text is ASCII, so only string contents
+/// change, and they decode to the same characters.
+pub fn escape_json_controls(json: &str) -> String {
+    if !json.chars().any(needs_json_escape) {
+        return json.to_string();
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if needs_json_escape(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// C1 controls and the characters that reorder, hide or break lines of text.
+fn needs_json_escape(c: char) -> bool {
+    matches!(
+        c,
+        '\u{80}'..='\u{9f}'
+            | '\u{61c}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{2028}'..='\u{202e}'
+            | '\u{2060}'..='\u{2069}'
+            | '\u{feff}'
+    )
+}
+
 /// Writes `reports` to `path` in the format its extension names; returns how many were written.
 pub fn write_reports<'a>(
     path: &Path,
@@ -112,8 +149,7 @@ pub fn write_reports<'a>(
         }
         Format::Jsonl => {
             for report in reports {
-                let line = serde_json::to_string(report).map_err(|e| e.to_string())?;
-                writeln!(out, "{line}").map_err(|e| e.to_string())?;
+                writeln!(out, "{}", json_record(report)).map_err(|e| e.to_string())?;
                 count += 1;
             }
             out.flush().map_err(|e| e.to_string())?;
@@ -150,6 +186,22 @@ mod tests {
         assert_eq!(spreadsheet_safe(""), "");
         let json = serde_json::to_value(&report).unwrap();
         assert_eq!(json["detail"], "=HYPERLINK(\"http://evil.example\",\"x\")");
+    }
+
+    #[test]
+    fn json_escapes_c1_controls_and_separators_losslessly() {
+        let address = "a\u{85}b\u{2028}c\u{2029}d\u{9b}\u{202e}\u{feff}\u{1b}é@x.test";
+        let line = json_record(&Report::new(address, Reason::InvalidSyntax, "\u{9f}"));
+        for escaped in [
+            r"\u0085", r"\u2028", r"\u2029", r"\u009b", r"\u202e", r"\ufeff", r"\u001b", r"\u009f",
+        ] {
+            assert!(line.contains(escaped), "{escaped} not in {line}");
+        }
+        assert!(line.contains('é'), "printable text stays: {line}");
+        assert!(!line.chars().any(needs_json_escape), "{line}");
+        let back: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(back["address"], address);
+        assert_eq!(back["detail"], "\u{9f}");
     }
 
     #[test]

@@ -45,12 +45,14 @@ fn main() -> ExitCode {
     }
 }
 
-/// defaults < file < environment < flags, then validated.
+/// defaults < file < environment < flags, then validated. `[keys]` is checked for every
+/// command, not only the TUI's, so a mistake in it shows up in the first run of any.
 fn load_config(cli: &Cli) -> anyhow::Result<Config> {
     let mut config = Config::load(cli.common.config.as_deref())?;
     Overrides::from_env(|name| std::env::var(name).ok())?.apply(&mut config);
     cli.common.overrides().apply(&mut config);
     config.validate()?;
+    Keymap::with_overrides(&config.keys).map_err(|e| anyhow::anyhow!("config: {e}"))?;
     Ok(config)
 }
 

@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 use super::args::{BatchArgs, BatchFormat};
 use super::exit;
-use super::output::json_line;
+use super::output::{json_line, terminal_safe};
 use super::resume;
 use crate::config::Config;
 use crate::engine::net::Net;
@@ -35,18 +35,19 @@ pub async fn run(args: &BatchArgs, config: Config, net: Net) -> anyhow::Result<i
     let source = if stdin {
         "<stdin>".to_string()
     } else {
-        args.input.display().to_string()
+        terminal_safe(&args.input.display().to_string())
     };
     let list = match load_list(&args.input, stdin) {
         Ok(list) => list,
         Err(e) => {
-            eprintln!("mxknock: {e}");
+            eprintln!("mxknock: {}", terminal_safe(&e));
             return Ok(exit::USAGE);
         }
     };
     let list_len = list.entries.len();
     for bad in &list.bad_rows {
-        eprintln!("mxknock: {source}:{}: {}", bad.line, bad.message);
+        let message = terminal_safe(&bad.message);
+        eprintln!("mxknock: {source}:{}: {message}", bad.line);
     }
     let overwrites_list = !stdin && !args.resume;
     if let Some(output) = &args.output
@@ -208,15 +209,11 @@ pub fn output_format(args: &BatchArgs) -> Format {
 }
 
 /// Reads the list: a file through [`input::load_file`], or standard input (CSV when it starts
-/// with an address header).
+/// with an address header). Both are read a line at a time, never a whole line over the cap.
 fn load_list(path: &Path, stdin: bool) -> Result<LoadedList, String> {
     if stdin {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .lock()
-            .read_to_end(&mut bytes)
-            .map_err(|e| format!("cannot read standard input: {e}"))?;
-        return Ok(input::parse_sniffed(&String::from_utf8_lossy(&bytes)));
+        return input::read_sniffed(std::io::stdin().lock())
+            .map_err(|e| format!("cannot read standard input: {e}"));
     }
     input::load_file(path).map_err(|e| e.to_string())
 }

@@ -1,10 +1,21 @@
 //! Text formats of the headless commands: a transcript line (swaks style), a one-line result,
 //! and the JSON object. Pure functions: they return strings and never write.
+//!
+//! Every piece of text that came from the user or a server goes through [`terminal_safe`], so
+//! an address or a reply cannot move the cursor, retitle the terminal or hide text; JSON
+//! escapes the controls serde_json leaves raw ([`crate::export::json_record`]).
 
 use crossterm::style::Stylize;
 
+use crate::engine::smtp::reply::sanitize;
 use crate::engine::transcript::{Direction, TranscriptLine};
 use crate::engine::verdict::{Report, Verdict};
+
+/// `text` with control characters and invisible format controls shown as escapes (`\x1b`,
+/// `\u{85}`): the engine's sanitiser, which the TUI's text has been through too.
+pub fn terminal_safe(text: &str) -> String {
+    sanitize(text.as_bytes())
+}
 
 /// `  0.123s  <-  250 2.1.5 Ok  (12 ms)`
 pub fn transcript_line(line: &TranscriptLine, color: bool) -> String {
@@ -13,7 +24,7 @@ pub fn transcript_line(line: &TranscriptLine, color: bool) -> String {
         .response_time
         .map(|t| format!("  ({} ms)", t.as_millis()))
         .unwrap_or_default();
-    let body = format!("{:<3} {}", line.mark(), line.text);
+    let body = format!("{:<3} {}", line.mark(), terminal_safe(&line.text));
     if !color {
         return format!("{at}  {body}{timing}");
     }
@@ -39,31 +50,33 @@ pub fn result_line(report: &Report, color: bool) -> String {
     } else {
         verdict.to_string()
     };
-    let mut line = format!("{}  {verdict}  {}", report.address, report.reason);
+    let address = terminal_safe(&report.address);
+    let mut line = format!("{address}  {verdict}  {}", report.reason);
     match report.smtp.as_ref().and_then(|s| s.code.map(|c| (s, c))) {
         Some((smtp, code)) => {
             let enhanced = smtp
                 .enhanced_code
                 .map(|e| format!(" {e}"))
                 .unwrap_or_default();
-            let message = smtp.message.as_deref().unwrap_or_default();
-            line.push_str(&format!("  {code}{enhanced} {message}  [{}]", smtp.host));
+            let message = terminal_safe(smtp.message.as_deref().unwrap_or_default());
+            let host = terminal_safe(&smtp.host);
+            line.push_str(&format!("  {code}{enhanced} {message}  [{host}]"));
         }
-        None => line.push_str(&format!("  {}", report.detail)),
+        None => line.push_str(&format!("  {}", terminal_safe(&report.detail))),
     }
     let flags = report.flags.names();
     if !flags.is_empty() {
         line.push_str(&format!("  flags: {}", flags.join(",")));
     }
     if let Some(suggestion) = &report.suggestion {
-        line.push_str(&format!("  did you mean {suggestion}?"));
+        line.push_str(&format!("  did you mean {}?", terminal_safe(suggestion)));
     }
     line
 }
 
-/// The report as one line of JSON.
+/// The report as one line of JSON, every control character escaped.
 pub fn json_line(report: &Report) -> String {
-    serde_json::to_string(report).expect("a report always serialises")
+    crate::export::json_record(report)
 }
 
 #[cfg(test)]
@@ -100,6 +113,36 @@ mod tests {
             line,
             "x@nxdomain.test  undeliverable  no_such_domain  nxdomain.test does not exist"
         );
+    }
+
+    #[test]
+    fn user_and_server_text_is_escaped_in_result_and_transcript_lines() {
+        let mut report = Report::new("\u{1b}]0;x\u{7}a@b.test", Reason::NoSuchUser, "d\u{9b}2J");
+        assert_eq!(
+            result_line(&report, false),
+            r"\x1b]0;x\x07a@b.test  undeliverable  no_such_user  d\u{9b}2J"
+        );
+        report.smtp = Some(crate::engine::verdict::SmtpFacts {
+            host: "mx\u{1b}[2J.test".into(),
+            code: Some(550),
+            message: Some("gone\u{202e}".into()),
+            ..Default::default()
+        });
+        report.suggestion = Some("a@b\u{7}.test".into());
+        let line = result_line(&report, true);
+        assert!(
+            line.contains(r"550 gone\u{202e}  [mx\x1b[2J.test]"),
+            "{line}"
+        );
+        assert!(line.contains(r"did you mean a@b\x07.test?"), "{line}");
+        let transcript = TranscriptLine {
+            at: Duration::ZERO,
+            direction: Direction::Received,
+            tls: false,
+            text: "220 \u{1b}[31mhi".into(),
+            response_time: None,
+        };
+        assert!(transcript_line(&transcript, false).ends_with(r"220 \x1b[31mhi"));
     }
 
     #[test]

@@ -91,7 +91,7 @@ pub fn json_record(report: &Report) -> String {
 }
 
 /// JSON text with every C1 control (U+0080..U+009F), the line and paragraph separators
-/// (U+2028, U+2029) and the other invisible bidi/format controls written as `\uXXXX`:
+/// (U+2028, U+2029) and the other invisible format characters written as `\uXXXX`:
 /// serde_json escapes only C0. Outside strings JSON text is ASCII, so only string contents
 /// change, and they decode to the same characters.
 pub fn escape_json_controls(json: &str) -> String {
@@ -101,7 +101,10 @@ pub fn escape_json_controls(json: &str) -> String {
     let mut out = String::with_capacity(json.len() + 16);
     for c in json.chars() {
         if needs_json_escape(c) {
-            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+            // Outside the BMP (tag characters), JSON wants the UTF-16 surrogate pair.
+            for unit in c.encode_utf16(&mut [0; 2]) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
         } else {
             out.push(c);
         }
@@ -111,15 +114,7 @@ pub fn escape_json_controls(json: &str) -> String {
 
 /// C1 controls and the characters that reorder, hide or break lines of text.
 fn needs_json_escape(c: char) -> bool {
-    matches!(
-        c,
-        '\u{80}'..='\u{9f}'
-            | '\u{61c}'
-            | '\u{200b}'..='\u{200f}'
-            | '\u{2028}'..='\u{202e}'
-            | '\u{2060}'..='\u{2069}'
-            | '\u{feff}'
-    )
+    matches!(c, '\u{80}'..='\u{9f}') || crate::text::is_format_control(c)
 }
 
 /// Writes `reports` to `path` in the format its extension names; returns how many were written.
@@ -190,10 +185,20 @@ mod tests {
 
     #[test]
     fn json_escapes_c1_controls_and_separators_losslessly() {
-        let address = "a\u{85}b\u{2028}c\u{2029}d\u{9b}\u{202e}\u{feff}\u{1b}é@x.test";
+        let address =
+            "a\u{85}b\u{2028}c\u{2029}d\u{9b}\u{202e}\u{feff}\u{1b}\u{e0041}\u{ad}é@x.test";
         let line = json_record(&Report::new(address, Reason::InvalidSyntax, "\u{9f}"));
         for escaped in [
-            r"\u0085", r"\u2028", r"\u2029", r"\u009b", r"\u202e", r"\ufeff", r"\u001b", r"\u009f",
+            r"\u0085",
+            r"\u2028",
+            r"\u2029",
+            r"\u009b",
+            r"\u202e",
+            r"\ufeff",
+            r"\u001b",
+            r"\u009f",
+            r"\udb40\udc41",
+            r"\u00ad",
         ] {
             assert!(line.contains(escaped), "{escaped} not in {line}");
         }

@@ -13,4 +13,5 @@ pub mod engine;
 pub mod export;
 pub mod input;
 pub mod lab;
+pub mod text;
 pub mod tui;

@@ -207,16 +207,7 @@ impl FromStr for Address {
 /// C0 controls (TAB, CR, LF, NUL, ...), DEL, C1 controls, and the Unicode bidi/format controls
 /// that can disguise text (zero-width, embeddings, overrides, isolates, BOM, line separators).
 fn is_forbidden(c: char) -> bool {
-    matches!(
-        c,
-        '\u{0}'..='\u{1F}'
-            | '\u{7F}'..='\u{9F}'
-            | '\u{61C}'
-            | '\u{200B}'..='\u{200F}'
-            | '\u{2028}'..='\u{202E}'
-            | '\u{2066}'..='\u{2069}'
-            | '\u{FEFF}'
-    )
+    c.is_control() || crate::text::is_format_control(c)
 }
 
 /// A control character as a Rust-style escape: `\r`, `\n`, `\t`, `\0`, else `\u{..}`.
@@ -530,6 +521,11 @@ mod tests {
             ('\u{2066}', r"\u{2066}"),
             ('\u{2069}', r"\u{2069}"),
             ('\u{feff}', r"\u{feff}"),
+            ('\u{ad}', r"\u{ad}"),
+            ('\u{2060}', r"\u{2060}"),
+            ('\u{180e}', r"\u{180e}"),
+            ('\u{fff9}', r"\u{fff9}"),
+            ('\u{e0041}', r"\u{e0041}"),
         ];
         for (ch, escaped) in controls {
             let at = |position| format!("control character \"{escaped}\" at position {position}");

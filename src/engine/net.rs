@@ -72,10 +72,7 @@ impl Dialer {
         } = self
         {
             tokio::time::sleep(timeout).await;
-            return Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "connect timed out",
-            ));
+            return Err(io::Error::new(io::ErrorKind::TimedOut, "connect timed out"));
         }
         let stream = tokio::time::timeout(timeout, connect_from(self.bind(), target))
             .await

@@ -420,7 +420,9 @@ mod tests {
         for i in 3..=20 {
             let ip = format!("192.0.2.{i}");
             assert_eq!(
-                breaker.dial_failed(failure(&ip, &format!("d{i}.test"))).await,
+                breaker
+                    .dial_failed(failure(&ip, &format!("d{i}.test")))
+                    .await,
                 None,
                 "dead domains after a success are their own problem"
             );

@@ -341,7 +341,7 @@ impl ReplyAssembler {
 }
 
 /// Lossy UTF-8 decode, then every control char (C0 incl. TAB/CR/LF/ESC, DEL, C1 U+0080..U+009F)
-/// and every bidi/format control (U+061C, U+200B..U+200F, U+2028..U+202E, U+2060..U+2069, U+FEFF)
+/// and every invisible format character or separator ([`crate::text::is_format_control`])
 /// replaced by a visible escape: `\x1b`, `\x7f`, `\u{85}`, `\u{202e}`. A literal backslash stays as
 /// is. The result can be written to a terminal safely, and sanitizing it again changes nothing.
 pub fn sanitize(bytes: &[u8]) -> String {
@@ -356,21 +356,9 @@ pub fn sanitize(bytes: &[u8]) -> String {
     out
 }
 
-/// Invisible characters that reorder or hide text on a terminal.
-const FORMAT_CONTROLS: &[(char, char)] = &[
-    ('\u{061C}', '\u{061C}'), // Arabic letter mark
-    ('\u{200B}', '\u{200F}'), // zero-width space/joiners, LRM, RLM
-    ('\u{2028}', '\u{202E}'), // line/paragraph separators, bidi embeddings and overrides
-    ('\u{2060}', '\u{2069}'), // word joiner, invisible operators, bidi isolates
-    ('\u{FEFF}', '\u{FEFF}'), // zero-width no-break space (BOM)
-];
-
 /// True for characters that [`sanitize`] escapes.
 fn needs_escape(c: char) -> bool {
-    c.is_control()
-        || FORMAT_CONTROLS
-            .iter()
-            .any(|&(low, high)| (low..=high).contains(&c))
+    c.is_control() || crate::text::is_format_control(c)
 }
 
 /// Appends `c`, or its escape when it is a control character.

@@ -1,0 +1,58 @@
+//! Which characters may never be shown or sent as they are: the invisible Unicode format
+//! characters (general category Cf) and the line and paragraph separators. They can hide,
+//! reorder or disguise text on a terminal and in a spreadsheet, so addresses holding them are
+//! refused and server text shows them as escapes.
+
+/// Every Cf range of Unicode 15, plus U+2028/U+2029 (line and paragraph separators).
+const FORMAT_CONTROLS: &[(char, char)] = &[
+    ('\u{00AD}', '\u{00AD}'),   // soft hyphen
+    ('\u{0600}', '\u{0605}'),   // Arabic number signs
+    ('\u{061C}', '\u{061C}'),   // Arabic letter mark
+    ('\u{06DD}', '\u{06DD}'),   // Arabic end of ayah
+    ('\u{070F}', '\u{070F}'),   // Syriac abbreviation mark
+    ('\u{0890}', '\u{0891}'),   // Arabic pound and piastre marks above
+    ('\u{08E2}', '\u{08E2}'),   // Arabic disputed end of ayah
+    ('\u{180E}', '\u{180E}'),   // Mongolian vowel separator
+    ('\u{200B}', '\u{200F}'),   // zero-width space and joiners, LRM, RLM
+    ('\u{2028}', '\u{202E}'),   // separators, bidi embeddings and overrides
+    ('\u{2060}', '\u{206F}'),   // word joiner, invisible operators, isolates, deprecated
+    ('\u{FEFF}', '\u{FEFF}'),   // zero-width no-break space (BOM)
+    ('\u{FFF9}', '\u{FFFB}'),   // interlinear annotation
+    ('\u{110BD}', '\u{110BD}'), // Kaithi number sign
+    ('\u{110CD}', '\u{110CD}'), // Kaithi number sign above
+    ('\u{13430}', '\u{1343F}'), // Egyptian hieroglyph format controls
+    ('\u{1BCA0}', '\u{1BCA3}'), // shorthand format controls
+    ('\u{1D173}', '\u{1D17A}'), // musical symbol format controls
+    ('\u{E0001}', '\u{E0001}'), // language tag
+    ('\u{E0020}', '\u{E007F}'), // tag characters
+];
+
+/// Whether `c` is an invisible format character or a line/paragraph separator.
+pub fn is_format_control(c: char) -> bool {
+    FORMAT_CONTROLS
+        .iter()
+        .any(|&(low, high)| (low..=high).contains(&c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invisible_characters_are_format_controls_and_letters_are_not() {
+        for c in [
+            '\u{AD}',
+            '\u{200B}',
+            '\u{202E}',
+            '\u{2060}',
+            '\u{2065}',
+            '\u{FEFF}',
+            '\u{E0041}',
+        ] {
+            assert!(is_format_control(c), "{:x}", u32::from(c));
+        }
+        for c in ['a', 'é', 'ß', '日', '\u{1F600}', ' '] {
+            assert!(!is_format_control(c), "{c}");
+        }
+    }
+}

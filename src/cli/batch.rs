@@ -18,6 +18,7 @@ use super::output::{json_line, terminal_safe};
 use super::resume;
 use crate::config::Config;
 use crate::engine::net::Net;
+use crate::engine::notice::RunNotices;
 use crate::engine::stats::StatsSnapshot;
 use crate::engine::verdict::{Report, Verdict};
 use crate::engine::{Engine, EngineHandle, EventKind, JobId, Stage};
@@ -98,6 +99,10 @@ pub async fn run(args: &BatchArgs, config: Config, net: Net) -> anyhow::Result<i
                         progress.set_message(summary.counts(feeder.greylisted()));
                     }
                     if let EventKind::Finished(report) = event.kind {
+                        if let Some(notice) = summary.notices.see(&report) {
+                            let line = format!("mxknock: {}", super::output::terminal_safe(&notice));
+                            progress.suspend(|| eprintln!("{line}"));
+                        }
                         if to_stdout {
                             // Keep the bar off the rows when both go to the terminal.
                             progress.suspend(|| sink.write(&report))
@@ -337,6 +342,7 @@ struct Summary {
     bad_rows: usize,
     elapsed: Duration,
     stats: StatsSnapshot,
+    notices: RunNotices,
 }
 
 impl Summary {
@@ -391,6 +397,11 @@ impl Summary {
         row("bad rows", self.bad_rows.to_string());
         row("sessions opened", self.stats.sessions_opened.to_string());
         row("RCPTs sent", self.stats.rcpts_sent.to_string());
+        if self.notices.port_blocked().is_some() {
+            text.push_str(
+                "  port 25            blocked from here: the addresses not checked are unknown/port_blocked (see above)\n",
+            );
+        }
         text
     }
 }

@@ -11,6 +11,7 @@ use super::exit;
 use super::output::{json_line, result_line, transcript_line};
 use crate::config::Config;
 use crate::engine::net::Net;
+use crate::engine::notice::RunNotices;
 use crate::engine::transcript::TranscriptLine;
 use crate::engine::verdict::{Report, Verdict};
 use crate::engine::{Engine, EngineEvent, EventKind};
@@ -39,8 +40,14 @@ pub async fn run(args: &CheckArgs, config: Config, net: Net, color: bool) -> any
     }
     drop(handle);
     let mut printer = OrderedPrinter::new(args.addresses.len(), mode);
+    let mut notices = RunNotices::default();
     let stdout = std::io::stdout();
     while let Some(event) = events.recv().await {
+        if let EventKind::Finished(report) = &event.kind
+            && let Some(notice) = notices.see(report)
+        {
+            eprintln!("mxknock: {}", super::output::terminal_safe(&notice));
+        }
         let mut out = stdout.lock();
         printer.handle(event, &mut out)?;
         out.flush()?;

@@ -325,6 +325,7 @@ async fn try_host(
     ))
     .await;
     let connect_started = Instant::now();
+    let under_way = ctx.breaker.dial_started();
     let dial = ctx.net.connect(ip, Config::secs(smtp.connect_timeout));
     tokio::pin!(dial);
     let slow = async {
@@ -340,6 +341,7 @@ async fn try_host(
         }
         () = slow => unreachable!("the slow-dial watch never ends"),
     };
+    drop(under_way);
     let connected = match dialled {
         Ok(connected) => {
             ctx.breaker.connect_succeeded();

@@ -44,18 +44,25 @@ impl CheckContext {
         let helo = config.helo_name();
         let host_limit = HostLimit::new(config.engine.per_host);
         let host_health = HostHealth::new(&config.engine);
-        let breaker = PortBreaker::new(
-            config.engine.port_block_after,
-            net.clone(),
-            config.engine.probe_domains.clone(),
-            Config::secs(config.smtp.connect_timeout),
-        );
         let server = config
             .smtp
             .server
             .as_deref()
             .filter(|s| !s.is_empty())
             .map(|s| crate::config::parse_server(s).unwrap_or_else(|_| s.to_string()));
+        // With --server every check goes to one server: its failures say nothing about port 25
+        // in general, so the breaker (and its check of other hosts) is off.
+        let breaker_threshold = if server.is_some() {
+            0
+        } else {
+            config.engine.port_block_after
+        };
+        let breaker = PortBreaker::new(
+            breaker_threshold,
+            net.clone(),
+            config.engine.probe_domains.clone(),
+            Config::secs(config.smtp.connect_timeout),
+        );
         CheckContext {
             config,
             net,

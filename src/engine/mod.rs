@@ -17,6 +17,7 @@ pub mod host_health;
 pub mod host_limit;
 pub mod lists;
 pub mod net;
+pub mod notice;
 pub mod outcome;
 pub mod port_breaker;
 pub mod prepare;

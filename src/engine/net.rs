@@ -25,8 +25,9 @@ pub type BoxIo = Box<dyn Io>;
 pub enum Dialer {
     /// Plain TCP to `ip:port`, from the local address `bind` when one is given.
     Direct { port: u16, bind: Option<IpAddr> },
-    /// The embedded lab: each lab address maps to a loopback socket. With `port25_blocked`,
-    /// every connect hangs until its timeout, as on a network that drops outbound port 25.
+    /// The embedded lab: each lab address maps to a loopback socket, or to `0.0.0.0:0` for a
+    /// host whose packets are dropped (the connect hangs until its timeout). With
+    /// `port25_blocked`, every connect hangs, as on a network that drops outbound port 25.
     Lab {
         routes: Arc<HashMap<IpAddr, SocketAddr>>,
         port25_blocked: bool,
@@ -66,11 +67,11 @@ impl Dialer {
     /// Connects within `timeout`.
     pub async fn connect(&self, ip: IpAddr, timeout: Duration) -> io::Result<Connected> {
         let target = self.target(ip)?;
-        if let Dialer::Lab {
-            port25_blocked: true,
-            ..
-        } = self
-        {
+        let dropped = match self {
+            Dialer::Lab { port25_blocked, .. } => *port25_blocked || target.port() == 0,
+            Dialer::Direct { .. } => false,
+        };
+        if dropped {
             tokio::time::sleep(timeout).await;
             return Err(io::Error::new(io::ErrorKind::TimedOut, "connect timed out"));
         }

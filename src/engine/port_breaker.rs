@@ -104,6 +104,8 @@ struct State {
     last_success: Option<Instant>,
     confirmation: Confirmation,
     tripped: Option<String>,
+    /// Dials under way: a failure waits for their outcome before it is final.
+    in_flight: usize,
 }
 
 impl State {
@@ -226,6 +228,13 @@ impl PortBreaker {
     /// A connect succeeded: the network works; the breaker is disarmed for [`REARM_AFTER`].
     pub fn connect_succeeded(&self) {
         self.state().succeeded(Instant::now());
+        self.notify();
+    }
+
+    /// A dial starts; it counts as under way until the guard is dropped.
+    pub fn dial_started(self: &Arc<Self>) -> DialGuard {
+        self.state().in_flight += 1;
+        DialGuard(self.clone())
     }
 
     /// A dial has waited [`EARLY_PROBE_AFTER`]: if the breaker is armed (nothing has
@@ -238,9 +247,14 @@ impl PortBreaker {
         self.start_confirmation();
     }
 
-    /// A connect failed at the TCP level. When the failures so far suggest a blocked port,
-    /// waits for the check hosts' answer; returns the detail if the breaker tripped.
+    /// A connect failed at the TCP level (its [`DialGuard`] already dropped). While the
+    /// breaker is armed, the failure is not final until the check hosts have answered and the
+    /// dials under way have ended: a blocked port makes them all fail together. Returns the
+    /// detail if the breaker tripped.
     pub async fn dial_failed(self: &Arc<Self>, failure: DialFailure) -> Option<String> {
+        if self.threshold == 0 {
+            return None;
+        }
         {
             let mut state = self.state();
             if let Some(detail) = &state.tripped {
@@ -252,19 +266,25 @@ impl PortBreaker {
             if !state.failures.iter().any(|f| f.ip == failure.ip) {
                 state.failures.push(failure);
             }
-            if !suspects_block(&state.failures, self.threshold) {
+        }
+        let mut changed = self.changed.subscribe();
+        self.start_confirmation();
+        loop {
+            self.evaluate();
+            {
+                let state = self.state();
+                if let Some(detail) = &state.tripped {
+                    return Some(detail.clone());
+                }
+                let undecided = state.confirmation == Confirmation::Running || state.in_flight > 0;
+                if !state.armed(Instant::now()) || !undecided {
+                    return None;
+                }
+            }
+            if changed.changed().await.is_err() {
                 return None;
             }
         }
-        self.start_confirmation();
-        let mut changed = self.changed.subscribe();
-        while self.state().confirmation == Confirmation::Running {
-            if changed.changed().await.is_err() {
-                break;
-            }
-        }
-        self.evaluate();
-        self.tripped()
     }
 
     /// Starts dialling the check hosts unless that is running or has been answered.
@@ -311,6 +331,19 @@ impl PortBreaker {
             drop(state);
             self.notify();
         }
+    }
+}
+
+/// A dial under way (see [`PortBreaker::dial_started`]).
+pub struct DialGuard(Arc<PortBreaker>);
+
+impl Drop for DialGuard {
+    fn drop(&mut self) {
+        {
+            let mut state = self.0.state();
+            state.in_flight = state.in_flight.saturating_sub(1);
+        }
+        self.0.notify();
     }
 }
 

@@ -29,6 +29,7 @@
 //! | limited.test    | 452 4.5.3 after 5 RCPTs in one transaction                            |
 //! | bulkN.test      | with `bulk_domains`: N % 10 == 0 catch-all, == 1 greylisting, else standard |
 //! | deadN.test      | with `dead_domains`: MX mx.deadN.test at its own address, where nothing listens |
+//! | holeN.test      | with `hole_domains`: MX mx.holeN.test at its own address, where connects hang |
 //! | probe.test      | MX mx1.lab.test: a "large provider" for the port-25 breaker's check in tests |
 //!
 //! With `port25_blocked` (`MXKNOCK_LAB_PORT_BLOCKED=1` for `--demo`), every connect hangs until
@@ -72,6 +73,9 @@ pub struct LabOptions {
     /// How many `deadN.test` domains to serve: each has its own MX address, where nothing
     /// listens (connections are refused).
     pub dead_domains: usize,
+    /// How many `holeN.test` domains to serve: each has its own MX address, where every
+    /// connect hangs until its timeout (packets dropped).
+    pub hole_domains: usize,
     /// Every connect hangs until its timeout, as on a network that blocks outbound port 25.
     pub port25_blocked: bool,
 }
@@ -91,6 +95,7 @@ impl LabOptions {
             greylist_delay: Duration::from_secs(env("MXKNOCK_LAB_GREYLIST_SECS").unwrap_or(30)),
             bulk_domains: env("MXKNOCK_LAB_BULK_DOMAINS").unwrap_or(0) as usize,
             dead_domains: env("MXKNOCK_LAB_DEAD_DOMAINS").unwrap_or(0) as usize,
+            hole_domains: env("MXKNOCK_LAB_HOLE_DOMAINS").unwrap_or(0) as usize,
             port25_blocked: env("MXKNOCK_LAB_PORT_BLOCKED").unwrap_or(0) != 0,
         }
     }
@@ -102,6 +107,7 @@ impl LabOptions {
             greylist_delay: Duration::from_secs(30),
             bulk_domains: 0,
             dead_domains: 0,
+            hole_domains: 0,
             port25_blocked: false,
         }
     }
@@ -127,6 +133,7 @@ impl Lab {
         let mut all_zone = zone::zone();
         all_zone.extend(bulk_zone);
         all_zone.extend(zone::dead(options.dead_domains));
+        all_zone.extend(zone::holes(options.hole_domains));
         let (dns_addr, dns_task) = dns_server::start(all_zone, dns_queries.clone())
             .await
             .map_err(|e| format!("lab DNS server: {e}"))?;
@@ -153,6 +160,9 @@ impl Lab {
                 None => closed_port().map_err(|e| format!("lab dead host: {e}"))?,
             };
             routes.insert(IpAddr::V4(host.ip), addr);
+        }
+        for i in 0..options.hole_domains {
+            routes.insert(IpAddr::V4(zone::hole_ip(i)), BLACKHOLE);
         }
         Ok(Lab {
             port25_blocked: options.port25_blocked,
@@ -200,6 +210,10 @@ impl Drop for Lab {
         }
     }
 }
+
+/// The route of a lab host whose packets are dropped: the lab dialer waits out the connect
+/// timeout (see [`crate::engine::net::Dialer::Lab`]).
+pub const BLACKHOLE: SocketAddr = SocketAddr::new(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), 0);
 
 /// A loopback port where nothing listens: bind, note the port, close.
 fn closed_port() -> std::io::Result<SocketAddr> {

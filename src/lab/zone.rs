@@ -201,11 +201,40 @@ pub fn bulk_script(i: usize, name: &'static str, greylist_delay: Duration) -> Sc
 /// The zone entries of `count` dead domains, `deadN.test`, each with its MX host at its own
 /// address in 127.3.0.0/16, where no lab server listens (the lab dialer refuses them).
 pub fn dead(count: usize) -> Vec<(&'static str, ZoneEntry)> {
+    unreachable_domains("dead", 3, count)
+}
+
+/// The first address of the `holeN.test` domains' MX hosts: 127.5.0.1, then on.
+pub const HOLE_FIRST_OCTET: u8 = 5;
+
+/// The address of `holeN.test`'s MX host, where every connect hangs (packets dropped).
+pub fn hole_ip(i: usize) -> Ipv4Addr {
+    Ipv4Addr::new(
+        127,
+        HOLE_FIRST_OCTET + (i / 250) as u8,
+        0,
+        1 + (i % 250) as u8,
+    )
+}
+
+/// The zone entries of `count` domains, `holeN.test`, whose MX hosts drop every packet: a
+/// connect hangs until its timeout, as behind a firewall that drops port 25 to them.
+pub fn holes(count: usize) -> Vec<(&'static str, ZoneEntry)> {
+    unreachable_domains("hole", HOLE_FIRST_OCTET, count)
+}
+
+/// `count` domains `{prefix}N.test`, each with MX `mx.{prefix}N.test` at its own address in
+/// 127.{first_octet}.0.0/16 and up.
+fn unreachable_domains(
+    prefix: &str,
+    first_octet: u8,
+    count: usize,
+) -> Vec<(&'static str, ZoneEntry)> {
     let mut zone = Vec::new();
     for i in 0..count {
-        let domain: &'static str = Box::leak(format!("dead{i}.test").into_boxed_str());
+        let domain: &'static str = Box::leak(format!("{prefix}{i}.test").into_boxed_str());
         let mx_name: &'static str = Box::leak(format!("mx.{domain}").into_boxed_str());
-        let ip = Ipv4Addr::new(127, 3 + (i / 250) as u8, 0, 1 + (i % 250) as u8);
+        let ip = Ipv4Addr::new(127, first_octet + (i / 250) as u8, 0, 1 + (i % 250) as u8);
         zone.push((
             domain,
             ZoneEntry {

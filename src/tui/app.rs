@@ -138,6 +138,8 @@ pub struct App {
     pub paused: bool,
     /// Top-of-screen message.
     pub banner: Option<Banner>,
+    /// Run-wide notices already shown (the port-25 breaker).
+    pub notices: crate::engine::notice::RunNotices,
     /// Counts per verdict, in `Verdict::ALL` order.
     pub counts: [usize; 4],
     /// Finished checks.
@@ -191,6 +193,7 @@ impl App {
             detail_max_offset: 0,
             paused: false,
             banner: None,
+            notices: Default::default(),
             open_sessions: 0,
             last_recheck_at: None,
             server: None,
@@ -412,6 +415,9 @@ impl App {
                     self.done -= 1;
                 }
                 r.finish(&report);
+                if let Some(notice) = self.notices.see(&report) {
+                    self.error(notice);
+                }
                 self.counts[report.verdict as usize] += 1;
                 self.done += 1;
                 self.last_finished = Some(self.now);

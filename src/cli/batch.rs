@@ -100,7 +100,7 @@ pub async fn run(args: &BatchArgs, config: Config, net: Net) -> anyhow::Result<i
                     }
                     if let EventKind::Finished(report) = event.kind {
                         if let Some(notice) = summary.notices.see(&report) {
-                            let line = format!("mxknock: {}", super::output::terminal_safe(&notice));
+                            let line = format!("mxknock: {}", terminal_safe(&notice));
                             progress.suspend(|| eprintln!("{line}"));
                         }
                         if to_stdout {
@@ -123,6 +123,7 @@ pub async fn run(args: &BatchArgs, config: Config, net: Net) -> anyhow::Result<i
     progress.finish_and_clear();
     summary.elapsed = started.elapsed();
     summary.stats = stats.snapshot();
+    summary.refused_us = stats.hosts_refused_us();
     eprint!("{}", summary.render());
     if let Some(code) = interrupted {
         let left = total - summary.checked();
@@ -343,6 +344,7 @@ struct Summary {
     elapsed: Duration,
     stats: StatsSnapshot,
     notices: RunNotices,
+    refused_us: Vec<String>,
 }
 
 impl Summary {
@@ -397,6 +399,18 @@ impl Summary {
         row("bad rows", self.bad_rows.to_string());
         row("sessions opened", self.stats.sessions_opened.to_string());
         row("RCPTs sent", self.stats.rcpts_sent.to_string());
+        if !self.refused_us.is_empty() {
+            let hosts = self
+                .refused_us
+                .iter()
+                .map(|h| terminal_safe(h))
+                .collect::<Vec<_>>()
+                .join(", ");
+            row("hosts refused us", self.refused_us.len().to_string());
+            text.push_str(&format!(
+                "    {hosts}: our IP, its reverse DNS, our HELO name or sender was refused, not a mailbox; no further session was opened to them (run `mxknock doctor`)\n"
+            ));
+        }
         if self.notices.port_blocked().is_some() {
             text.push_str(
                 "  port 25            blocked from here: the addresses not checked are unknown/port_blocked (see above)\n",

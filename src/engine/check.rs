@@ -45,6 +45,11 @@ pub async fn check_address(input: &str, ctx: &CheckContext, emit: &Emitter) -> R
                 .await
             {
                 Ok(rcpt) => {
+                    if !super::classify::refuses_our_host(&rcpt)
+                        && let Ok(ip) = ready.facts.ip.parse()
+                    {
+                        ctx.host_trials.proven(ip);
+                    }
                     let class = classify_rcpt(&rcpt);
                     let decision = rcpt_decision(class, &rcpt);
                     if class == RcptClass::Exists && ctx.config.smtp.catch_all_probe {

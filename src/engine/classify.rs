@@ -391,6 +391,48 @@ fn classify_permanent_session(reply: &Reply, text: &Text) -> SessionClass {
     }
 }
 
+/// Phrases that put a refusal on our host or our sender as a whole, not on one recipient: a
+/// server that says them will say them for every address.
+const ABOUT_OUR_HOST: &[&str] = &[
+    "spamhaus*",
+    "spamcop*",
+    "barracuda*",
+    "sorbs*",
+    "uceprotect*",
+    "rbl*",
+    "dnsbl*",
+    "blacklist*",
+    "blocklist*",
+    "denylist*",
+    "blocked using",
+    "listed",
+    "reputation",
+    "reverse dns",
+    "reverse hostname",
+    "reverse lookup",
+    "rdns",
+    "ptr",
+    "client host",
+    "your ip",
+    "sending ip",
+    "helo command rejected",
+    "invalid helo",
+    "helo name",
+    "bad helo",
+    "sender address rejected",
+];
+
+/// True when a refusal is about our host (IP, rDNS, HELO, a blocklist, reputation) or our
+/// sender, so it holds for every address at that server; a per-recipient policy refusal
+/// (`Recipient address rejected: Access denied`) is not.
+pub fn refuses_our_host(reply: &Reply) -> bool {
+    let text = Text::of(reply);
+    if text.mentions("recipient address rejected") || !text.is_about_us() {
+        return false;
+    }
+    text.mentions_any(ABOUT_OUR_HOST)
+}
+
 /// True when a reply's text says the rejection is about the client (our IP, rDNS, blocklist, reputation, policy), not the mailbox.
 pub fn is_about_us(reply: &Reply) -> bool {
     Text::of(reply).is_about_us()
@@ -448,6 +490,30 @@ fn mentions(text: &str, pattern: &str) -> bool {
 mod tests {
     use super::*;
     use crate::engine::smtp::reply::ReplyAssembler;
+
+    #[test]
+    fn refusals_of_our_host_are_told_from_per_recipient_policy() {
+        let ours = [
+            "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org",
+            "550 5.7.1 Client host rejected: cannot find your reverse hostname, [192.0.2.1]",
+            "450 4.7.1 Client host rejected: cannot find your hostname, [192.0.2.1]",
+            "504 5.5.2 <localhost>: Helo command rejected: need fully-qualified hostname",
+            "550 5.7.1 Your IP 192.0.2.1 has a poor reputation",
+            "554 5.7.1 <a@b.test>: Sender address rejected: Domain not found",
+        ];
+        for line in ours {
+            assert!(refuses_our_host(&reply(&[line])), "{line}");
+        }
+        let per_recipient = [
+            "554 5.7.1 <bob@x.test>: Recipient address rejected: Access denied",
+            "550 5.1.1 <bob@x.test>: Recipient address rejected: User unknown",
+            "250 2.1.5 Ok",
+            "550 5.7.1 Relaying denied",
+        ];
+        for line in per_recipient {
+            assert!(!refuses_our_host(&reply(&[line])), "{line}");
+        }
+    }
 
     /// A reply from its lines, through the real assembler.
     fn reply(lines: &[&str]) -> Reply {

@@ -13,6 +13,7 @@ use super::emit::Emitter;
 use super::event::Stage;
 use super::host_health::{AfterFailure, HostState};
 use super::host_limit::HostPermit;
+use super::host_trial::{Entry, TrialGuard};
 use super::outcome::{Decision, Refusal, refusal, session_failure};
 use super::port_breaker::{DialFailure, EARLY_PROBE_AFTER};
 use super::smtp::command::Command;
@@ -30,6 +31,8 @@ pub struct Ready {
     pub mail_deferred: bool,
     /// This session's slot in the per-host limit of its server's IP, held until it closes.
     pub host_permit: Option<HostPermit>,
+    /// Held while this is the first session to its server (see [`super::host_trial`]).
+    pub trial: Option<TrialGuard>,
 }
 
 /// No host gave a ready session.
@@ -156,7 +159,8 @@ pub async fn open_session(
         };
         ledger.stages.dns_ms += dns_started.elapsed().as_millis() as u64;
         let is_last = index + 1 == candidates;
-        if let Err(given_up) = wait_for_host(ctx, emit, &mx.host, ip, is_last).await {
+        let mut trial = None;
+        if let Err(given_up) = wait_for_host(ctx, emit, &mx.host, ip, is_last, &mut trial).await {
             ledger.attempts.push(Attempt {
                 host: mx.host.clone(),
                 ip: Some(ip.to_string()),
@@ -194,10 +198,14 @@ pub async fn open_session(
                 HostOutcome::Ready(mut ready) => {
                     ledger.attempts.push(attempt("session opened"));
                     ready.host_permit = host_permit.take();
+                    ready.trial = trial.take();
                     return Ok(ready);
                 }
                 HostOutcome::Decided(decision, facts) => {
                     ledger.attempts.push(attempt(decision.reason.as_str()));
+                    if decision.reason == Reason::Blocked {
+                        note_refusal(ctx, &mx.host, ip, &decision.detail);
+                    }
                     return Err(Failure {
                         decision,
                         facts: Some(facts),
@@ -256,6 +264,16 @@ pub async fn open_session(
     Err(last)
 }
 
+/// The server at `ip` refused us rather than a mailbox: it is not asked again in this run, and
+/// every address still waiting for it is finished with the same words.
+pub fn note_refusal(ctx: &CheckContext, host: &str, ip: IpAddr, detail: &str) {
+    let shown = host_at(host, ip);
+    let why = format!("{shown} refused us earlier in this run, so it is not asked again: {detail}");
+    if ctx.host_health.refused_us(ip, &why) {
+        ctx.stats.host_refused_us(shown);
+    }
+}
+
 /// Waits out the backoff of a host whose last session failed, or, when other hosts are left
 /// to try, skips it; a host given up on for the run gives the decision for the address.
 async fn wait_for_host(
@@ -264,32 +282,50 @@ async fn wait_for_host(
     host: &str,
     ip: IpAddr,
     is_last: bool,
+    trial: &mut Option<TrialGuard>,
 ) -> Result<(), Decision> {
     let shown = host_at(host, ip);
-    match ctx.host_health.state(ip, tokio::time::Instant::now()) {
-        HostState::Ready => return Ok(()),
-        HostState::GivenUp(reason, why) => {
-            emit.info(format!("{shown} is not dialled: {why}")).await;
-            return Err(Decision::new(reason, why, None));
+    let mut said_waiting = false;
+    loop {
+        match ctx.host_health.state(ip, tokio::time::Instant::now()) {
+            HostState::Ready => {}
+            HostState::GivenUp(reason, why) => {
+                emit.info(format!("{shown} is not dialled: {why}")).await;
+                return Err(Decision::new(reason, why, None));
+            }
+            HostState::WaitUntil(_) if !is_last => {
+                let detail = format!("{shown} failed a moment ago; trying the next host");
+                emit.info(detail.clone()).await;
+                return Err(Decision::new(Reason::TemporaryFailure, detail, None));
+            }
+            HostState::WaitUntil(at) => {
+                let wait = at.saturating_duration_since(tokio::time::Instant::now());
+                emit.info(format!(
+                    "{shown} failed a moment ago; waiting {:.1} s before dialling it again",
+                    wait.as_secs_f64()
+                ))
+                .await;
+                tokio::time::sleep_until(at).await;
+                continue;
+            }
         }
-        HostState::WaitUntil(_) if !is_last => {
-            let detail = format!("{shown} failed a moment ago; trying the next host");
-            emit.info(detail.clone()).await;
-            return Err(Decision::new(Reason::TemporaryFailure, detail, None));
-        }
-        HostState::WaitUntil(at) => {
-            let wait = at.saturating_duration_since(tokio::time::Instant::now());
-            emit.info(format!(
-                "{shown} failed a moment ago; waiting {:.1} s before dialling it again",
-                wait.as_secs_f64()
-            ))
-            .await;
+        match ctx.host_trials.try_enter(ip) {
+            Entry::Open(guard) => {
+                *trial = guard;
+                return Ok(());
+            }
+            Entry::Wait(mut changed) => {
+                if !said_waiting {
+                    emit.info(format!(
+                        "waiting for the first session to {shown} to get an answer before opening another"
+                    ))
+                    .await;
+                    said_waiting = true;
+                }
+                let _ = changed.changed().await;
+            }
         }
     }
-    ctx.host_health
-        .wait_ready(ip)
-        .await
-        .map_err(|(reason, why)| Decision::new(reason, why, None))
 }
 
 async fn try_host(
@@ -548,6 +584,7 @@ async fn converse(
             facts,
             mail_deferred: true,
             host_permit: None,
+            trial: None,
         });
     }
     emit.stage(Stage::MailFrom).await;
@@ -562,6 +599,7 @@ async fn converse(
         facts,
         mail_deferred: false,
         host_permit: None,
+        trial: None,
     })
 }
 

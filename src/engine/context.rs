@@ -9,6 +9,7 @@ use tokio::sync::OnceCell;
 use super::dns::{DnsFailure, MailHosts};
 use super::host_health::HostHealth;
 use super::host_limit::HostLimit;
+use super::host_trial::HostTrials;
 use super::net::Net;
 use super::port_breaker::PortBreaker;
 use super::stats::Stats;
@@ -28,6 +29,8 @@ pub struct CheckContext {
     pub host_limit: HostLimit,
     /// The retry budget of each server IP: backoff after failed sessions, then giving up.
     pub host_health: HostHealth,
+    /// First sessions to each server IP, until one had a RCPT answered.
+    pub host_trials: Arc<HostTrials>,
     /// Tells "outbound port 25 is blocked from here" from "these servers are down".
     pub breaker: Arc<PortBreaker>,
     /// Server IPs that answered only part of a pipelined batch: spoken to one command at a time.
@@ -70,6 +73,7 @@ impl CheckContext {
             stats: Arc::default(),
             host_limit,
             host_health,
+            host_trials: HostTrials::new(),
             breaker,
             no_pipelining: Mutex::default(),
             server,

@@ -136,6 +136,19 @@ impl HostHealth {
         }
     }
 
+    /// The server at `ip` refused us (our IP, rDNS, HELO, a blocklist, a policy about the
+    /// client), not a mailbox: it is not asked again in this run, and every address still
+    /// waiting for it gets `detail` as `unknown/blocked`. Returns whether this is news.
+    pub fn refused_us(&self, ip: IpAddr, detail: &str) -> bool {
+        let mut hosts = self.hosts.lock().expect("host health lock");
+        let health = hosts.entry(ip).or_default();
+        if health.given_up.is_some() {
+            return false;
+        }
+        health.given_up = Some((Reason::Blocked, detail.to_string()));
+        true
+    }
+
     /// Waits until `ip` may be dialled; returns why not when it was given up on.
     pub async fn wait_ready(&self, ip: IpAddr) -> Result<(), (Reason, String)> {
         loop {
@@ -244,6 +257,19 @@ mod tests {
             health.failed_with_jitter(ip, "a", T421, now, 0.5),
             AfterFailure::Backoff(_)
         ));
+    }
+
+    #[test]
+    fn a_host_that_refused_us_is_not_asked_again() {
+        let health = health(4);
+        let ip: IpAddr = IP.parse().unwrap();
+        assert!(health.refused_us(ip, "mx refused us: 554 5.7.1 blocked using zen"));
+        assert!(!health.refused_us(ip, "again"), "news only once");
+        let HostState::GivenUp(reason, why) = health.state(ip, Instant::now()) else {
+            panic!("a host that refused us is given up on");
+        };
+        assert_eq!(reason, Reason::Blocked);
+        assert!(why.contains("554 5.7.1"), "{why}");
     }
 
     #[tokio::test(start_paused = true)]

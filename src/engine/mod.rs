@@ -15,6 +15,7 @@ pub mod emit;
 pub mod event;
 pub mod host_health;
 pub mod host_limit;
+pub mod host_trial;
 pub mod lists;
 pub mod net;
 pub mod notice;
@@ -182,6 +183,15 @@ impl EngineHandle {
     /// Sessions opened and RCPTs sent so far.
     pub fn stats(&self) -> stats::StatsSnapshot {
         self.ctx.stats.snapshot()
+    }
+
+    /// The servers that refused us so far (our IP, rDNS, HELO, a blocklist), as
+    /// `mx.example[192.0.2.1]`, and how many (cheap to ask every frame).
+    pub fn hosts_refused_us(&self) -> (usize, impl FnOnce() -> Vec<String> + '_) {
+        let stats = &self.ctx.stats;
+        (stats.hosts_refused_us_count(), move || {
+            stats.hosts_refused_us()
+        })
     }
 
     /// The live counters, to read after the handle is dropped (when the event stream has ended).

@@ -16,6 +16,7 @@ pub struct Stats {
     sessions: AtomicU64,
     rcpts: AtomicU64,
     open: AtomicU64,
+    refused_us: std::sync::Mutex<Vec<String>>,
 }
 
 /// A snapshot of the counters.
@@ -40,6 +41,25 @@ impl Stats {
             io,
             stats: self.clone(),
         })
+    }
+
+    /// A server refused us: named once in the run's summary.
+    pub fn host_refused_us(&self, host: String) {
+        self.refused_us
+            .lock()
+            .expect("refused hosts lock")
+            .push(host);
+    }
+
+    /// The servers that refused us (our IP, rDNS, HELO, a blocklist), as `mx.example[192.0.2.1]`,
+    /// in the order they did.
+    pub fn hosts_refused_us(&self) -> Vec<String> {
+        self.refused_us.lock().expect("refused hosts lock").clone()
+    }
+
+    /// How many servers refused us so far (cheap, for a status bar that redraws often).
+    pub fn hosts_refused_us_count(&self) -> usize {
+        self.refused_us.lock().expect("refused hosts lock").len()
     }
 
     /// One more RCPT was sent.

@@ -9,7 +9,7 @@
 //!
 //! | domain          | what it does                                                          |
 //! |-----------------|-----------------------------------------------------------------------|
-//! | lab.test        | Postfix-like with STARTTLS; alice, bob, postmaster, info, jörg exist; carol is full (552 5.2.2), dave disabled (550 5.2.1); others 550 5.1.1 |
+//! | lab.test        | Postfix-like with STARTTLS; alice, bob, postmaster, info, jörg exist; carol is full (552 5.2.2), dave disabled (550 5.2.1), denied refused by recipient policy (554 5.7.1); others 550 5.1.1 |
 //! | sameip.test     | MX mail.sameip.test: another name for lab.test's server (same IP)                                                                            |
 //! | catchall.test   | accepts every address                                                 |
 //! | mailinator.com  | a disposable domain, served by the catch-all server                   |

@@ -75,6 +75,9 @@ pub fn special_rcpt_reply(local: &str, address: &str) -> Option<String> {
         "carol" | "full" => Some(format!(
             "552 5.2.2 <{address}>: Recipient address rejected: Mailbox full"
         )),
+        "denied" => Some(format!(
+            "554 5.7.1 <{address}>: Recipient address rejected: Access denied"
+        )),
         "dave" | "disabled" => Some(format!(
             "550 5.2.1 <{address}>: Recipient address rejected: The email account that you tried to reach is disabled"
         )),

@@ -140,6 +140,8 @@ pub struct App {
     pub banner: Option<Banner>,
     /// Run-wide notices already shown (the port-25 breaker).
     pub notices: crate::engine::notice::RunNotices,
+    /// The servers that refused us in this run (our IP, rDNS, HELO, a blocklist).
+    pub refused_us: Vec<String>,
     /// Counts per verdict, in `Verdict::ALL` order.
     pub counts: [usize; 4],
     /// Finished checks.
@@ -194,6 +196,7 @@ impl App {
             paused: false,
             banner: None,
             notices: Default::default(),
+            refused_us: Vec::new(),
             open_sessions: 0,
             last_recheck_at: None,
             server: None,
@@ -716,6 +719,18 @@ impl App {
             .unwrap_or(0);
         self.select(position);
         (effects, reset)
+    }
+
+    /// Takes the engine's list of servers that refused us; a new one is announced in a banner.
+    pub fn set_refused_us(&mut self, hosts: Vec<String>) {
+        if hosts.len() > self.refused_us.len() && self.notices.port_blocked().is_none() {
+            let newest = hosts.last().cloned().unwrap_or_default();
+            self.error(format!(
+                "{newest} refused us (our IP, its reverse DNS, our HELO name or sender), not a mailbox: \
+                 addresses waiting for it are unknown/blocked and it is not asked again; run `mxknock doctor` to see why"
+            ));
+        }
+        self.refused_us = hosts;
     }
 
     /// Shows an informational banner (until the next key).

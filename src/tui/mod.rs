@@ -211,6 +211,10 @@ where
 {
     app.now = Instant::now();
     app.open_sessions = engine.stats().sessions_open;
+    let (refused, hosts) = engine.hosts_refused_us();
+    if refused != app.refused_us.len() {
+        app.set_refused_us(hosts());
+    }
     let size = terminal.size()?;
     app.screen = (size.width, size.height);
     let areas = view::layout(

@@ -13,8 +13,8 @@ use super::domain::Domain;
 use super::gate::GatePermit;
 use super::{Pending, Scheduler, complete};
 use crate::engine::check::{probe_address, probe_catch_all};
-use crate::engine::classify::{RcptClass, classify_rcpt};
-use crate::engine::connect::{Ledger, Ready, Request, mail_from, open_session};
+use crate::engine::classify::{RcptClass, classify_rcpt, refuses_our_host};
+use crate::engine::connect::{Ledger, Ready, Request, mail_from, note_refusal, open_session};
 use crate::engine::context::CheckContext;
 use crate::engine::emit::Emitter;
 use crate::engine::event::Stage;
@@ -195,6 +195,7 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
         facts,
         mail_deferred,
         host_permit: _host_permit,
+        trial: _trial,
     } = ready;
     let mut mail_pending = mail_deferred;
     let ip: Option<IpAddr> = facts.ip.parse().ok();
@@ -303,6 +304,9 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
                     Refusal::Decided(decision) => decision,
                     Refusal::Next { reason, detail } => Decision::new(reason, detail, Some(&mail)),
                 };
+                if let (Reason::Blocked, Some(ip)) = (decision.reason, ip) {
+                    note_refusal(ctx, &facts.host, ip, &decision.detail);
+                }
                 for pending in batch.drain(..) {
                     settle(scheduler, pending, decision.clone(), Some(facts.clone())).await;
                 }
@@ -326,6 +330,7 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
         let mut closing: Option<Reply> = None;
         let mut closed_on = Vec::new();
         let mut abandoned: Option<Reply> = None;
+        let mut refused_us = false;
         let mut requeue = Vec::new();
         domain.record_answers(
             replies.len(),
@@ -354,6 +359,12 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
             }
             let trusted = !session.has_unsolicited();
             answered_any |= trusted;
+            if trusted
+                && !refuses_our_host(&reply)
+                && let Some(ip) = ip
+            {
+                ctx.host_trials.proven(ip);
+            }
             if too_many_recipients(&reply) && tally.in_transaction > 0 {
                 // The transaction is full, not the mailbox: Postfix does not count this as a
                 // client error. Remember the server's limit and go on in a new transaction.
@@ -369,6 +380,13 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
             }
             let class = classify_rcpt(&reply);
             let mut decision = rcpt_decision(class, &reply);
+            if decision.reason == Reason::Blocked && refuses_our_host(&reply) {
+                // About our host, not this mailbox: every other address would get the same.
+                if let Ok(ip) = facts.ip.parse() {
+                    note_refusal(ctx, &facts.host, ip, &decision.detail);
+                }
+                refused_us = true;
+            }
             if !trusted {
                 decision = untrusted(&reply);
             } else if class == RcptClass::Exists {
@@ -455,6 +473,11 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
             account_host(ctx, domain, &facts, answered_any, failure).await;
             return;
         }
+        if refused_us {
+            let unanswered: Vec<Pending> = jobs.collect();
+            finish_refused(ctx, domain, unanswered, &facts).await;
+            break;
+        }
         if closing.is_some() {
             // The server has closed: no QUIT on a dead session.
             if let Some((pending, decision)) = held.take() {
@@ -513,6 +536,28 @@ async fn account_host(
             let decision = Decision::new(reason, why.clone(), None);
             complete(pending, decision, Some(facts.clone())).await;
         }
+    }
+}
+
+/// The server refused us (not a mailbox): `unanswered` and every address still queued for the
+/// domain finish at once as `unknown/blocked` with the refusal, without another session.
+async fn finish_refused(
+    ctx: &CheckContext,
+    domain: &Domain,
+    unanswered: Vec<Pending>,
+    facts: &SmtpFacts,
+) {
+    let Ok(ip) = facts.ip.parse::<IpAddr>() else {
+        return;
+    };
+    let HostState::GivenUp(reason, why) = ctx.host_health.state(ip, tokio::time::Instant::now())
+    else {
+        return;
+    };
+    for pending in unanswered.into_iter().chain(domain.take_all()) {
+        pending.emit.info(why.clone()).await;
+        let decision = Decision::new(reason, why.clone(), None);
+        complete(pending, decision, Some(facts.clone())).await;
     }
 }
 

@@ -36,6 +36,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         format!("sessions {} ", app.open_sessions),
         theme.dim,
     ));
+    if !app.refused_us.is_empty() {
+        let hosts = if app.refused_us.len() == 1 {
+            "1 host".to_string()
+        } else {
+            format!("{} hosts", app.refused_us.len())
+        };
+        right.push(Span::styled(format!(" refused by {hosts} "), theme.error));
+    }
+    if app.notices.port_blocked().is_some() {
+        right.push(Span::styled(" PORT 25 BLOCKED ", theme.error));
+    }
     if app.paused {
         right.push(Span::styled(" PAUSED ", theme.error));
     }

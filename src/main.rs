@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use mxknock::cli::args::{Cli, Command};
-use mxknock::cli::{annotate, batch, check, exit};
+use mxknock::cli::{annotate, batch, check, doctor, exit};
 use mxknock::config::{ColorMode, Config, Overrides};
 use mxknock::engine::Engine;
 use mxknock::engine::net::Net;
@@ -81,6 +81,7 @@ async fn dispatch(cli: Cli, config: Config) -> anyhow::Result<i32> {
     match &cli.command {
         Some(Command::Check(args)) => check::run(args, config, net, color).await,
         Some(Command::Batch(args)) => batch::run(args, config, net).await,
+        Some(Command::Doctor(args)) => doctor::run(args, config, net, color, cli.common.demo).await,
         Some(Command::Completions { .. } | Command::Annotate(_)) => {
             unreachable!("completions and annotate run before the config is loaded")
         }

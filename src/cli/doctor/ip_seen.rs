@@ -256,6 +256,60 @@ mod tests {
     }
 
     #[test]
+    fn doctor_prefers_the_servers_words_then_the_proxy_then_the_local_address() {
+        use super::super::probe::{Outcome, Probe};
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let probe = |named: Option<&str>, local: Option<&str>| Probe {
+            target: "example.org".into(),
+            also_for: Vec::new(),
+            host: Some("mx.example".into()),
+            ip: Some(ip("192.0.2.25")),
+            outcome: Outcome::Answered,
+            greeting: None,
+            ehlo: None,
+            mail_from: None,
+            mail_from_skipped: None,
+            named_ip: named.map(ip),
+            local: local.map(ip),
+            elapsed: Default::default(),
+        };
+        let proxy = Some((
+            ip("198.51.100.5"),
+            "socks5://proxy.example:1080".to_string(),
+        ));
+        let said = decide(
+            &[
+                probe(None, Some("10.0.0.2")),
+                probe(Some("203.0.113.9"), None),
+            ],
+            proxy.clone(),
+        )
+        .unwrap();
+        assert_eq!(
+            (said.ip, said.source),
+            (ip("203.0.113.9"), IpSource::Server)
+        );
+        let via = decide(&[probe(None, Some("10.0.0.2"))], proxy).unwrap();
+        assert_eq!((via.ip, via.source), (ip("198.51.100.5"), IpSource::Proxy));
+        assert_eq!(via.public_ip(), Some(ip("198.51.100.5")));
+        let local = decide(&[probe(None, Some("10.0.0.2"))], None).unwrap();
+        assert_eq!(
+            (local.ip, local.source),
+            (ip("10.0.0.2"), IpSource::LocalAddress)
+        );
+        let two = decide(
+            &[
+                probe(Some("203.0.113.9"), None),
+                probe(Some("203.0.113.10"), None),
+            ],
+            None,
+        )
+        .unwrap();
+        assert_eq!(check(Some(&two)).status, super::super::report::Status::Warn);
+        assert_eq!(decide(&[], None), None);
+    }
+
+    #[test]
     fn doctor_takes_a_private_local_address_for_nat() {
         let seen = Seen {
             ip: "192.168.1.20".parse().unwrap(),

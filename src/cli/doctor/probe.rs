@@ -288,6 +288,11 @@ async fn converse(
             }
         };
     let refused = greeting.code != 220;
+    if refused {
+        // "Client host [203.0.113.9] blocked ...": a refusal often names who it refuses.
+        probe.named_ip =
+            ip_seen::named_by_server([], greeting.lines.iter().map(String::as_str), Some(ip));
+    }
     probe.greeting = Some(greeting);
     if refused {
         probe.outcome = Outcome::RefusedUs;

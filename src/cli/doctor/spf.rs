@@ -43,13 +43,19 @@ pub fn naming_mechanisms(record: &str) -> Vec<Names> {
                 Some((name, arg)) => (name.to_string(), Some(arg.to_string())),
                 None => (lower.clone(), None),
             };
-            // `a/24`, `mx:example.org/24`: the CIDR part is ignored (a simple check).
+            // `a/24`, `mx:example.org/24`: the CIDR part of a and mx is ignored (a simple
+            // check); that of ip4 and ip6 is the network.
             let name = name.split('/').next().unwrap_or_default().to_string();
-            let arg = arg.map(|a| a.split('/').next().unwrap_or_default().to_string());
-            match (name.as_str(), arg) {
-                ("ip4" | "ip6", Some(net)) => Some(Names::Ip(net)),
-                ("a", domain) => Some(Names::A(domain.filter(|d| !d.is_empty()))),
-                ("mx", domain) => Some(Names::Mx(domain.filter(|d| !d.is_empty()))),
+            let domain = || {
+                arg.as_deref()
+                    .and_then(|a| a.split('/').next())
+                    .filter(|d| !d.is_empty())
+                    .map(String::from)
+            };
+            match name.as_str() {
+                "ip4" | "ip6" => arg.clone().map(Names::Ip),
+                "a" => Some(Names::A(domain())),
+                "mx" => Some(Names::Mx(domain())),
                 _ => None,
             }
         })

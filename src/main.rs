@@ -128,12 +128,15 @@ async fn run_tui(
         );
         return Ok(exit::USAGE);
     }
-    let (engine, events) = Engine::start(std::sync::Arc::new(config), net);
+    let config = std::sync::Arc::new(config);
+    let doctor = doctor::DoctorRunner::new(config.clone(), net.clone(), demo).ok();
+    let (engine, events) = Engine::start(config, net);
     let launch = Launch {
         file,
         demo_list: demo,
         color,
         keymap,
+        doctor,
     };
     let ended = tui::run(engine, events, launch).await?;
     Ok(ended.exit_code())

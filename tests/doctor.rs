@@ -462,3 +462,152 @@ async fn the_doctor_says_ehlo_mail_and_quit_and_never_rcpt_or_data() {
     }
     assert_eq!(lab.smtp_connections(), 2);
 }
+
+mod tui {
+    //! Key D in the TUI: runs the doctor in the background and shows its report.
+
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+    use futures::StreamExt;
+    use mxknock::cli::doctor::{DoctorReport, DoctorRunner};
+    use mxknock::config::Config;
+    use mxknock::engine::Engine;
+    use mxknock::lab::{Lab, LabOptions};
+    use mxknock::tui::action::Action;
+    use mxknock::tui::app::{App, DoctorView, Effect, Mode};
+    use mxknock::tui::keymap::Keymap;
+    use mxknock::tui::theme::Theme;
+    use mxknock::tui::{LoopParts, carry_out, run_loop_with, view};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use tokio::sync::mpsc;
+
+    fn key(code: KeyCode) -> std::io::Result<Event> {
+        Ok(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+    }
+
+    fn frame(app: &App, width: u16, height: u16) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal
+            .draw(|frame| view::draw(frame, app, &Theme::mono()))
+            .unwrap();
+        terminal.backend().to_string()
+    }
+
+    #[test]
+    fn key_d_opens_the_window_and_asks_for_one_run_at_a_time() {
+        let mut app = App::new(Keymap::default());
+        assert_eq!(app.keymap.keys_for(Action::Doctor), ["D"]);
+        assert!(
+            app.keymap
+                .help()
+                .contains(&("D".to_string(), "machine check (doctor)"))
+        );
+        assert_eq!(app.update(Action::Doctor), [Effect::RunDoctor]);
+        assert_eq!(app.mode, Mode::Doctor);
+        assert_eq!(app.doctor, DoctorView::Running);
+        assert!(frame(&app, 100, 20).contains("doctor: running"));
+        app.close_doctor();
+        assert!(app.update(Action::Doctor).is_empty(), "already running");
+        app.close_doctor();
+        let report = DoctorReport::new(vec![mxknock::cli::doctor::Check::warn(
+            "HELO",
+            "verifier is not a fully qualified domain name",
+            "set --helo",
+        )]);
+        app.doctor_finished(report);
+        let banner = app
+            .banner
+            .clone()
+            .expect("a banner when the window is closed");
+        assert!(banner.error, "a warning stays until Esc");
+        assert!(banner.text.contains("1 warn"), "{banner:?}");
+        assert!(banner.text.contains("press D"), "{banner:?}");
+        assert!(
+            app.update(Action::Doctor).is_empty(),
+            "the report is shown, not rerun"
+        );
+        let shown = frame(&app, 100, 20);
+        assert!(
+            shown.contains("warn  HELO          verifier is not a fully qualified domain name — fix: set --helo"),
+            "{shown}"
+        );
+        assert_eq!(app.run_doctor(), [Effect::RunDoctor], "r runs it again");
+    }
+
+    #[tokio::test]
+    async fn without_a_runner_the_doctor_says_it_is_unavailable() {
+        let lab = Lab::start(LabOptions::fast()).await.unwrap();
+        let (engine, _events) = Engine::start(
+            Arc::new(Config::default()),
+            lab.net(Duration::from_secs(2)).unwrap(),
+        );
+        let mut app = App::new(Keymap::default());
+        let effects = app.update(Action::Doctor);
+        carry_out(&mut app, &engine, effects);
+        assert!(
+            matches!(app.doctor, DoctorView::Unavailable(_)),
+            "{:?}",
+            app.doctor
+        );
+    }
+
+    #[tokio::test]
+    async fn the_loop_runs_the_doctor_against_the_lab_and_shows_the_report() {
+        let lab = Lab::start(LabOptions::fast()).await.unwrap();
+        let mut config = Config::default();
+        config.smtp.helo = Some(super::HELO.into());
+        config.smtp.from = "me@lab.test".into();
+        let config = Arc::new(config);
+        let net = lab.net(Duration::from_secs(2)).unwrap();
+        let runner = DoctorRunner::new(config.clone(), net.clone(), true).unwrap();
+        let (engine, events) = Engine::start(config, net);
+        let mut app = App::new(Keymap::default());
+        let (keys, input) = mpsc::unbounded_channel();
+        let script = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            keys.send(key(KeyCode::Char('D'))).unwrap();
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            keys.send(key(KeyCode::Esc)).unwrap();
+            keys.send(key(KeyCode::Char('q'))).unwrap();
+            keys
+        });
+        let mut input = input;
+        let input = Box::pin(futures::stream::poll_fn(move |cx| input.poll_recv(cx))).boxed();
+        let mut terminal = Terminal::new(TestBackend::new(120, 30)).unwrap();
+        let theme = Theme::mono();
+        let parts = LoopParts {
+            engine: &engine,
+            theme: &theme,
+            doctor: Some(runner),
+        };
+        let never = std::future::pending();
+        tokio::time::timeout(
+            Duration::from_secs(20),
+            run_loop_with(&mut terminal, &mut app, parts, events, input, never),
+        )
+        .await
+        .expect("the loop ends on q")
+        .unwrap();
+        let _keys = script.await.unwrap();
+        let DoctorView::Done(report) = &app.doctor else {
+            panic!("the report came in: {:?}", app.doctor);
+        };
+        assert_eq!(report.exit_code, 0, "{report:#?}");
+        assert_eq!(app.banner, None, "the window was open when it came");
+        app.mode = Mode::Doctor;
+        let shown = frame(&app, 120, 30);
+        assert!(
+            shown
+                .contains("pass  port 25       mx1.lab.test[127.0.0.11] answered 220 mx1.lab.test"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("9 pass, 0 warn, 0 fail, 1 skipped: exit 0"),
+            "{shown}"
+        );
+        assert!(!lab.log.saw_verb("RCPT"));
+    }
+}

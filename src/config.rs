@@ -24,6 +24,8 @@ pub struct Config {
     pub engine: EngineConfig,
     /// The terminal front end.
     pub ui: UiConfig,
+    /// `mxknock doctor`.
+    pub doctor: DoctorConfig,
     /// TUI key bindings that replace the defaults: `"key" = "action"` (`"none"` unbinds).
     pub keys: std::collections::BTreeMap<String, String>,
 }
@@ -184,6 +186,26 @@ impl Default for EngineConfig {
             host_failures_max: 4,
             port_block_after: 3,
             probe_domains: vec!["gmail.com".into(), "outlook.com".into(), "yahoo.com".into()],
+        }
+    }
+}
+
+/// `[doctor]`
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DoctorConfig {
+    /// DNS blocklist zones the IP the servers see is looked up on.
+    pub blocklists: Vec<String>,
+}
+
+impl Default for DoctorConfig {
+    fn default() -> Self {
+        DoctorConfig {
+            blocklists: vec![
+                "zen.spamhaus.org".into(),
+                "b.barracudacentral.org".into(),
+                "bl.spamcop.net".into(),
+            ],
         }
     }
 }
@@ -525,6 +547,14 @@ impl Config {
                 message,
             })?;
         }
+        for (i, zone) in self.doctor.blocklists.iter().enumerate() {
+            if parse_server(zone).is_err() || zone.parse::<std::net::IpAddr>().is_ok() {
+                return invalid(
+                    &format!("doctor.blocklists[{i}]"),
+                    format!("{zone:?} is not a DNS zone name (letters, digits, '-' between dots)"),
+                );
+            }
+        }
         Ok(())
     }
 
@@ -849,6 +879,20 @@ mod tests {
                 "{bad}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn doctor_blocklists_must_be_zone_names() {
+        let mut config = Config::from_toml(
+            "[doctor]\nblocklists = [\"dnsbl.lab.test\"]\n",
+            Path::new("c"),
+        )
+        .unwrap();
+        assert_eq!(config.doctor.blocklists, ["dnsbl.lab.test"]);
+        assert!(config.validate().is_ok());
+        config.doctor.blocklists = vec!["ok.test".into(), "bad zone\r\n".into()];
+        let err = invalid(&config);
+        assert!(err.starts_with("doctor.blocklists[1]: "), "{err}");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use mxknock::cli::args::{Cli, Command};
-use mxknock::cli::{annotate, batch, check, exit};
+use mxknock::cli::{annotate, batch, check, doctor, exit};
 use mxknock::config::{ColorMode, Config, Overrides};
 use mxknock::engine::Engine;
 use mxknock::engine::net::Net;
@@ -81,6 +81,7 @@ async fn dispatch(cli: Cli, config: Config) -> anyhow::Result<i32> {
     match &cli.command {
         Some(Command::Check(args)) => check::run(args, config, net, color).await,
         Some(Command::Batch(args)) => batch::run(args, config, net).await,
+        Some(Command::Doctor(args)) => doctor::run(args, config, net, color, cli.common.demo).await,
         Some(Command::Completions { .. } | Command::Annotate(_)) => {
             unreachable!("completions and annotate run before the config is loaded")
         }
@@ -127,12 +128,15 @@ async fn run_tui(
         );
         return Ok(exit::USAGE);
     }
-    let (engine, events) = Engine::start(std::sync::Arc::new(config), net);
+    let config = std::sync::Arc::new(config);
+    let doctor = doctor::DoctorRunner::new(config.clone(), net.clone(), demo).ok();
+    let (engine, events) = Engine::start(config, net);
     let launch = Launch {
         file,
         demo_list: demo,
         color,
         keymap,
+        doctor,
     };
     let ended = tui::run(engine, events, launch).await?;
     Ok(ended.exit_code())

@@ -1,5 +1,5 @@
 //! The command line (clap derive): `mxknock [FILE]`, `mxknock check ADDR...`,
-//! `mxknock batch FILE|-`.
+//! `mxknock batch FILE|-`, `mxknock doctor [DOMAIN...]`.
 
 use std::path::PathBuf;
 
@@ -51,6 +51,11 @@ pub enum Command {
     /// all its columns, followed by its address's verdict, reason, detail and the other result
     /// columns.
     Annotate(AnnotateArgs),
+    /// Check whether this machine is fit to verify: outbound port 25, the IP the servers see,
+    /// its reverse DNS, the HELO name, DNS blocklists, MAIL FROM and the sender's SPF. Each
+    /// check says pass, warn or fail with a one-line fix.
+    #[command(after_help = DOCTOR_EXIT_CODES)]
+    Doctor(DoctorArgs),
     /// Print a shell completion script, e.g. `mxknock completions bash > ~/.local/share/bash-completion/completions/mxknock`.
     Completions {
         /// The shell to complete in.
@@ -93,6 +98,25 @@ pub struct BatchArgs {
     #[arg(long, requires = "output")]
     pub resume: bool,
 }
+
+/// `mxknock doctor`
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Probe the first MX host of these domains (default: engine.probe_domains, the large
+    /// providers; with --server, that server).
+    #[arg(value_name = "DOMAIN")]
+    pub domains: Vec<String>,
+    /// One JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+const DOCTOR_EXIT_CODES: &str = "\
+Exit codes:
+  0  every check passed (or was skipped)
+  2  usage or configuration error
+  4  at least one warning (and no failure)
+  5  at least one failure";
 
 /// `mxknock annotate`
 #[derive(Debug, Args)]

@@ -164,6 +164,124 @@ impl Dns {
     }
 }
 
+/// Lookups for `mxknock doctor`: reverse DNS, TXT (SPF) and bare A records (DNS blocklists).
+impl Dns {
+    /// The same resolver (servers, timeout, cache) without the hosts file: what DNS itself
+    /// says. A mail server never reads our /etc/hosts, and cloud machines list their own
+    /// address there, so a PTR or A record found only there would be a false pass.
+    pub fn without_hosts_file(&self) -> Dns {
+        let mut resolver = self.resolver.clone();
+        resolver.set_hosts(std::sync::Arc::new(hickory_resolver::Hosts::default()));
+        Dns { resolver }
+    }
+
+    /// The PTR names of `ip` (lowercase, no trailing dot), from its [`reverse_name`].
+    pub async fn ptr_names(&self, ip: IpAddr) -> Result<Vec<String>, DnsFailure> {
+        let name = format!("{}.", reverse_name(ip));
+        match self.resolver.reverse_lookup(name.as_str()).await {
+            Ok(lookup) => {
+                let names: Vec<String> = lookup
+                    .answers()
+                    .iter()
+                    .filter_map(|r| match &r.data {
+                        RData::PTR(ptr) => {
+                            Some(ptr.0.to_ascii().trim_end_matches('.').to_ascii_lowercase())
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                if names.is_empty() {
+                    Err(DnsFailure::NoAddresses)
+                } else {
+                    Ok(names)
+                }
+            }
+            Err(e) if e.is_nx_domain() => Err(DnsFailure::NoSuchName),
+            Err(e) if e.is_no_records_found() => Err(DnsFailure::NoAddresses),
+            Err(e) => Err(failure(&e)),
+        }
+    }
+
+    /// The TXT records of `name`, each one's strings joined (as SPF reads them, RFC 7208
+    /// 3.3), invalid UTF-8 replaced. `NoAddresses` means the name has no TXT records.
+    pub async fn txt_records(&self, name: &str) -> Result<Vec<String>, DnsFailure> {
+        let fqdn = format!("{}.", name.trim_end_matches('.'));
+        match self.resolver.txt_lookup(fqdn.as_str()).await {
+            Ok(lookup) => Ok(lookup
+                .answers()
+                .iter()
+                .filter_map(|r| match &r.data {
+                    RData::TXT(txt) => Some(
+                        txt.txt_data
+                            .iter()
+                            .map(|part| String::from_utf8_lossy(part).into_owned())
+                            .collect::<String>(),
+                    ),
+                    _ => None,
+                })
+                .collect()),
+            Err(e) if e.is_nx_domain() => Err(DnsFailure::NoSuchName),
+            Err(e) if e.is_no_records_found() => Err(DnsFailure::NoAddresses),
+            Err(e) => Err(failure(&e)),
+        }
+    }
+
+    /// The A records of `name` alone (no AAAA): what a DNS blocklist answers.
+    pub async fn a_records(&self, name: &str) -> Result<Vec<std::net::Ipv4Addr>, DnsFailure> {
+        let fqdn = format!("{}.", name.trim_end_matches('.'));
+        match self.resolver.ipv4_lookup(fqdn.as_str()).await {
+            Ok(lookup) => {
+                let ips: Vec<std::net::Ipv4Addr> = lookup
+                    .answers()
+                    .iter()
+                    .filter_map(|r| match &r.data {
+                        RData::A(a) => Some(a.0),
+                        _ => None,
+                    })
+                    .collect();
+                if ips.is_empty() {
+                    Err(DnsFailure::NoAddresses)
+                } else {
+                    Ok(ips)
+                }
+            }
+            Err(e) if e.is_nx_domain() => Err(DnsFailure::NoSuchName),
+            Err(e) if e.is_no_records_found() => Err(DnsFailure::NoAddresses),
+            Err(e) => Err(failure(&e)),
+        }
+    }
+}
+
+/// The labels of `ip` in reverse order, as reverse DNS and DNS blocklists want them:
+/// `9.113.0.203` for 203.0.113.9; for IPv6 the 32 nibbles, last first (RFC 3596 2.5).
+pub fn reversed_labels(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, d] = v4.octets();
+            format!("{d}.{c}.{b}.{a}")
+        }
+        IpAddr::V6(v6) => v6
+            .octets()
+            .iter()
+            .rev()
+            .flat_map(|byte| [byte & 0x0f, byte >> 4])
+            .map(|nibble| format!("{nibble:x}"))
+            .collect::<Vec<_>>()
+            .join("."),
+    }
+}
+
+/// The reverse DNS name of `ip`, without the trailing dot: `9.113.0.203.in-addr.arpa`, or
+/// the nibbles under `ip6.arpa`.
+pub fn reverse_name(ip: IpAddr) -> String {
+    let suffix = if ip.is_ipv4() {
+        "in-addr.arpa"
+    } else {
+        "ip6.arpa"
+    };
+    format!("{}.{suffix}", reversed_labels(ip))
+}
+
 fn name_server(addr: SocketAddr, udp_only: bool) -> NameServerConfig {
     let mut udp = ConnectionConfig::udp();
     udp.port = addr.port();
@@ -259,6 +377,19 @@ mod tests {
             firsts.len(),
             3,
             "every equal-preference host came first sometimes"
+        );
+    }
+
+    #[test]
+    fn reverse_names_for_ipv4_and_ipv6() {
+        let v4: IpAddr = "203.0.113.9".parse().unwrap();
+        assert_eq!(reversed_labels(v4), "9.113.0.203");
+        assert_eq!(reverse_name(v4), "9.113.0.203.in-addr.arpa");
+        // The example of RFC 3596 2.5.
+        let v6: IpAddr = "4321:0:1:2:3:4:567:89ab".parse().unwrap();
+        assert_eq!(
+            reverse_name(v6),
+            "b.a.9.8.7.6.5.0.4.0.0.0.3.0.0.0.2.0.0.0.1.0.0.0.0.0.0.0.1.2.3.4.ip6.arpa"
         );
     }
 

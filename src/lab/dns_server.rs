@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use hickory_proto::op::{Message, ResponseCode};
-use hickory_proto::rr::rdata::{A, MX};
+use hickory_proto::rr::rdata::{A, MX, PTR, TXT};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 use tokio::net::UdpSocket;
 
@@ -75,6 +75,21 @@ fn answer(zone: &HashMap<String, ZoneEntry>, query: &[u8]) -> Option<Vec<u8>> {
             RecordType::A => {
                 for ip in &entry.a {
                     response.add_answer(Record::from_rdata(owner.clone(), 60, RData::A(A(*ip))));
+                }
+            }
+            RecordType::PTR => {
+                for target in &entry.ptr {
+                    let target = Name::from_ascii(format!("{target}.")).ok()?;
+                    let rdata = RData::PTR(PTR(target));
+                    response.add_answer(Record::from_rdata(owner.clone(), 60, rdata));
+                }
+            }
+            RecordType::TXT => {
+                for text in &entry.txt {
+                    // One record; character-strings of at most 255 bytes (RFC 1035 3.3.14).
+                    let parts = text.as_bytes().chunks(255).collect();
+                    let rdata = RData::TXT(TXT::from_bytes(parts));
+                    response.add_answer(Record::from_rdata(owner.clone(), 60, rdata));
                 }
             }
             _ => {}

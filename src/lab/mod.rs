@@ -32,6 +32,13 @@
 //! | holeN.test      | with `hole_domains`: MX mx.holeN.test at its own address, where connects hang |
 //! | probe.test      | MX mx1.lab.test: a "large provider" for the port-25 breaker's check in tests |
 //!
+//! For `doctor`: the lab's servers answer EHLO with `Hello NAME [127.0.0.1]` (the client's
+//! address as they see it); `verifier.lab.test` resolves to 127.0.0.1 (whose PTR no DNS
+//! server is asked for: RFC 6761); 192.0.2.1 and .2 have PTR records (one forward-confirmed,
+//! one not), 192.0.2.3 none; lab.test has the SPF record `v=spf1 mx ip4:127.0.0.1 -all`; the
+//! blocklist `dnsbl.lab.test` lists 127.0.0.1 (127.0.0.2), and with `spamhaus_answer` (env
+//! `MXKNOCK_LAB_SPAMHAUS_ANSWER`) so does `zen.spamhaus.org`, with that answer.
+//!
 //! With `port25_blocked` (`MXKNOCK_LAB_PORT_BLOCKED=1` for `--demo`), every connect hangs until
 //! its timeout, as on a network that drops outbound port 25.
 //!
@@ -78,12 +85,16 @@ pub struct LabOptions {
     pub hole_domains: usize,
     /// Every connect hangs until its timeout, as on a network that blocks outbound port 25.
     pub port25_blocked: bool,
+    /// What `zen.spamhaus.org` answers for 127.0.0.1 (the IP the lab's servers see); None:
+    /// NXDOMAIN, not listed. For the tests of `doctor`'s blocklist check.
+    pub spamhaus_answer: Option<std::net::Ipv4Addr>,
 }
 
 impl LabOptions {
     /// For `--demo`: replies take a little while so the transcript visibly streams.
     /// `MXKNOCK_LAB_LATENCY_MS` overrides the latency, `MXKNOCK_LAB_GREYLIST_SECS` the
-    /// greylisting delay (30 s), `MXKNOCK_LAB_BULK_DOMAINS` adds `bulkN.test` domains.
+    /// greylisting delay (30 s), `MXKNOCK_LAB_BULK_DOMAINS` adds `bulkN.test` domains,
+    /// `MXKNOCK_LAB_SPAMHAUS_ANSWER=127.0.0.4` makes zen.spamhaus.org list 127.0.0.1.
     pub fn demo() -> Self {
         let latency = std::env::var("MXKNOCK_LAB_LATENCY_MS")
             .ok()
@@ -97,6 +108,9 @@ impl LabOptions {
             dead_domains: env("MXKNOCK_LAB_DEAD_DOMAINS").unwrap_or(0) as usize,
             hole_domains: env("MXKNOCK_LAB_HOLE_DOMAINS").unwrap_or(0) as usize,
             port25_blocked: env("MXKNOCK_LAB_PORT_BLOCKED").unwrap_or(0) != 0,
+            spamhaus_answer: std::env::var("MXKNOCK_LAB_SPAMHAUS_ANSWER")
+                .ok()
+                .and_then(|v| v.parse().ok()),
         }
     }
 
@@ -109,6 +123,7 @@ impl LabOptions {
             dead_domains: 0,
             hole_domains: 0,
             port25_blocked: false,
+            spamhaus_answer: None,
         }
     }
 }
@@ -134,6 +149,7 @@ impl Lab {
         all_zone.extend(bulk_zone);
         all_zone.extend(zone::dead(options.dead_domains));
         all_zone.extend(zone::holes(options.hole_domains));
+        all_zone.extend(options.spamhaus_answer.map(zone::spamhaus_answer));
         let (dns_addr, dns_task) = dns_server::start(all_zone, dns_queries.clone())
             .await
             .map_err(|e| format!("lab DNS server: {e}"))?;

@@ -173,7 +173,7 @@ pub async fn start(
     });
     let task = tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = listener.accept().await else {
+            let Ok((stream, peer)) = listener.accept().await else {
                 continue;
             };
             // Replies are small writes: without this, Nagle's algorithm and delayed ACKs add
@@ -181,7 +181,7 @@ pub async fn start(
             let _ = stream.set_nodelay(true);
             let state = state.clone();
             tokio::spawn(async move {
-                let _ = serve(state, Box::new(stream)).await;
+                let _ = serve(state, Box::new(stream), peer.ip()).await;
             });
         }
     });
@@ -198,9 +198,11 @@ struct Conn {
     tls: bool,
     mail: bool,
     id: u64,
+    /// The client's address, as the server sees it (named in the EHLO reply).
+    peer: std::net::IpAddr,
 }
 
-async fn serve(state: Arc<ServerState>, io: BoxIo) -> std::io::Result<()> {
+async fn serve(state: Arc<ServerState>, io: BoxIo, peer: std::net::IpAddr) -> std::io::Result<()> {
     let script = &state.script;
     let (id, open) = state.log.connected(script.name);
     let mut conn = Conn {
@@ -210,6 +212,7 @@ async fn serve(state: Arc<ServerState>, io: BoxIo) -> std::io::Result<()> {
         tls: false,
         mail: false,
         id,
+        peer,
     };
     match script.greeting {
         Greeting::Never => {
@@ -244,7 +247,7 @@ async fn serve(state: Arc<ServerState>, io: BoxIo) -> std::io::Result<()> {
             "EHLO" if script.helo_only => {
                 reply(&state, &mut conn, "502 5.5.2 Error: command not recognized").await?
             }
-            "EHLO" => ehlo(&state, &mut conn).await?,
+            "EHLO" => ehlo(&state, &mut conn, line.get(5..).unwrap_or_default().trim()).await?,
             "HELO" => reply(&state, &mut conn, &format!("250 {}", script.name)).await?,
             "STARTTLS" if script.starttls && !conn.tls => {
                 reply(&state, &mut conn, "220 2.0.0 Ready to start TLS").await?;
@@ -317,14 +320,16 @@ async fn serve(state: Arc<ServerState>, io: BoxIo) -> std::io::Result<()> {
     }
 }
 
-async fn ehlo(state: &ServerState, conn: &mut Conn) -> std::io::Result<()> {
+/// The EHLO reply; its first line greets the client by the name it gave and the address it
+/// comes from, as Exim, Outlook and Gmail do (`250-mx1.lab.test Hello NAME [127.0.0.1]`).
+async fn ehlo(state: &ServerState, conn: &mut Conn, name: &str) -> std::io::Result<()> {
     let script = &state.script;
     if script.greeting == Greeting::Hostile {
         let long = format!("250 {}", "A".repeat(5000));
         return reply(state, conn, &long).await;
     }
     let mut lines = vec![
-        format!("250-{}", script.name),
+        format!("250-{} Hello {name} [{}]", script.name, conn.peer),
         "250-PIPELINING".to_string(),
         "250-SIZE 10240000".to_string(),
     ];

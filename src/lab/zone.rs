@@ -16,6 +16,10 @@ pub struct ZoneEntry {
     pub a: Vec<Ipv4Addr>,
     /// Answer SERVFAIL for every query.
     pub servfail: bool,
+    /// PTR records (for reverse names such as `1.0.0.127.in-addr.arpa`).
+    pub ptr: Vec<&'static str>,
+    /// TXT records, one string each (SPF records).
+    pub txt: Vec<&'static str>,
 }
 
 /// A server host: its address and what runs there (None: nothing listens, connections are refused).
@@ -47,7 +51,55 @@ pub fn zone() -> Vec<(&'static str, ZoneEntry)> {
         ..ZoneEntry::default()
     };
     vec![
-        ("lab.test", mx(&[(10, "mx1.lab.test")])),
+        (
+            "lab.test",
+            ZoneEntry {
+                txt: vec!["v=spf1 mx ip4:127.0.0.1 -all"],
+                ..mx(&[(10, "mx1.lab.test")])
+            },
+        ),
+        // For `doctor`: the verifier's name at the IP the lab's servers see (127.0.0.1; its
+        // PTR is `localhost` by RFC 6761, answered by the resolver itself), and a blocklist
+        // that lists it.
+        ("verifier.lab.test", a(1)),
+        (
+            "1.0.0.127.dnsbl.lab.test",
+            ZoneEntry {
+                a: vec![Ipv4Addr::new(127, 0, 0, 2)],
+                ..ZoneEntry::default()
+            },
+        ),
+        // Reverse DNS for the tests of `doctor`'s rDNS check, at documentation addresses no
+        // lab route leads to: 192.0.2.1 is ptr-ok.lab.test (forward-confirmed), 192.0.2.2 is
+        // ptr-mismatch.lab.test (which resolves elsewhere), 192.0.2.3 has no PTR.
+        (
+            "1.2.0.192.in-addr.arpa",
+            ZoneEntry {
+                ptr: vec!["ptr-ok.lab.test"],
+                ..ZoneEntry::default()
+            },
+        ),
+        (
+            "ptr-ok.lab.test",
+            ZoneEntry {
+                a: vec![Ipv4Addr::new(192, 0, 2, 1)],
+                ..ZoneEntry::default()
+            },
+        ),
+        (
+            "2.2.0.192.in-addr.arpa",
+            ZoneEntry {
+                ptr: vec!["ptr-mismatch.lab.test"],
+                ..ZoneEntry::default()
+            },
+        ),
+        (
+            "ptr-mismatch.lab.test",
+            ZoneEntry {
+                a: vec![Ipv4Addr::new(192, 0, 2, 99)],
+                ..ZoneEntry::default()
+            },
+        ),
         ("probe.test", mx(&[(10, "mx1.lab.test")])),
         ("mx1.lab.test", a(11)),
         ("sameip.test", mx(&[(10, "mail.sameip.test")])),
@@ -90,6 +142,18 @@ pub fn zone() -> Vec<(&'static str, ZoneEntry)> {
             },
         ),
     ]
+}
+
+/// The zone entry that makes `zen.spamhaus.org` answer `answer` for 127.0.0.1 (the IP the
+/// lab's servers see), for the tests of `doctor`'s blocklist check.
+pub fn spamhaus_answer(answer: Ipv4Addr) -> (&'static str, ZoneEntry) {
+    (
+        "1.0.0.127.zen.spamhaus.org",
+        ZoneEntry {
+            a: vec![answer],
+            ..ZoneEntry::default()
+        },
+    )
 }
 
 /// The hosts and what runs on each.

@@ -59,6 +59,8 @@ pub enum Action {
     Export,
     /// Save the selected transcript to a file.
     SaveTranscript,
+    /// Check whether this machine is fit to verify (`mxknock doctor`) and show the report.
+    Doctor,
     /// Show or hide the help screen.
     Help,
     /// Quit (asks while checks are running).
@@ -110,6 +112,7 @@ impl Action {
             Action::TogglePause => "pause / resume",
             Action::Export => "export list",
             Action::SaveTranscript => "save transcript",
+            Action::Doctor => "machine check (doctor)",
             Action::Help => "help",
             Action::Quit => "quit",
             Action::ForceQuit => "quit now",

@@ -10,6 +10,7 @@ use super::action::Action;
 use super::keymap::Keymap;
 use super::prompt::{Prompt, PromptKind};
 use super::rows::{Filter, Progress, Row, Sort, build_view, scroll_to_show};
+use crate::cli::doctor::DoctorReport;
 use crate::engine::event::{EngineEvent, EventKind, JobId};
 use crate::engine::transcript::TranscriptLine;
 use crate::engine::verdict::{Report, Verdict};
@@ -45,6 +46,8 @@ pub enum Mode {
     ConfirmQuit,
     /// "FILE exists; overwrite?" with the write to do on yes.
     ConfirmOverwrite(Box<Effect>),
+    /// The doctor's report (or its progress) over the panes.
+    Doctor,
 }
 
 /// Something the loop must do for the app.
@@ -65,6 +68,8 @@ pub enum Effect {
     },
     /// Pause or resume starting new checks.
     SetPaused(bool),
+    /// Run the doctor (`mxknock doctor`) in the background.
+    RunDoctor,
     /// Leave.
     Quit,
 }
@@ -76,6 +81,20 @@ pub struct Banner {
     pub text: String,
     /// Whether it reports an error.
     pub error: bool,
+}
+
+/// Where the doctor (`mxknock doctor`, key D) is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum DoctorView {
+    /// Not run in this session yet.
+    #[default]
+    NotRun,
+    /// Running in the background.
+    Running,
+    /// Its report.
+    Done(Box<DoctorReport>),
+    /// It cannot run here, and why.
+    Unavailable(String),
 }
 
 /// What is kept for a recent job.
@@ -166,6 +185,10 @@ pub struct App {
     pub quit: bool,
     /// The terminal size as of the last frame (for mouse hit-testing).
     pub screen: (u16, u16),
+    /// The doctor's state and report.
+    pub doctor: DoctorView,
+    /// First shown line of the doctor's report.
+    pub doctor_offset: usize,
 }
 
 impl App {
@@ -209,6 +232,8 @@ impl App {
             keymap,
             quit: false,
             screen: (80, 24),
+            doctor: DoctorView::NotRun,
+            doctor_offset: 0,
         }
     }
 
@@ -547,6 +572,12 @@ impl App {
                 self.paused = !self.paused;
                 return vec![Effect::SetPaused(self.paused)];
             }
+            Action::Doctor => {
+                self.mode = Mode::Doctor;
+                if matches!(self.doctor, DoctorView::NotRun) {
+                    return self.run_doctor();
+                }
+            }
             Action::Help => {
                 self.mode = if self.mode == Mode::Help {
                     Mode::Normal
@@ -569,6 +600,61 @@ impl App {
             Action::Dismiss => {}
         }
         Vec::new()
+    }
+
+    /// Starts the doctor (unless it is running already) and returns the effect that does.
+    pub fn run_doctor(&mut self) -> Vec<Effect> {
+        if self.doctor == DoctorView::Running {
+            return Vec::new();
+        }
+        self.doctor = DoctorView::Running;
+        self.doctor_offset = 0;
+        vec![Effect::RunDoctor]
+    }
+
+    /// The doctor's report came in. Shown at once when its window is open; otherwise a
+    /// banner says how it went.
+    pub fn doctor_finished(&mut self, report: DoctorReport) {
+        if self.mode != Mode::Doctor {
+            let text = format!(
+                "doctor: {}; press {} to see it",
+                crate::cli::doctor::human::count_line(&report),
+                self.keymap
+                    .keys_for(Action::Doctor)
+                    .first()
+                    .map_or("D", String::as_str)
+            );
+            if report.status == crate::cli::doctor::Status::Pass {
+                self.info(text);
+            } else {
+                self.error(text);
+            }
+        }
+        self.doctor = DoctorView::Done(Box::new(report));
+    }
+
+    /// The doctor cannot run (no network to run it over, or its task failed).
+    pub fn doctor_unavailable(&mut self, why: impl Into<String>) {
+        self.doctor = DoctorView::Unavailable(why.into());
+    }
+
+    /// Closes the doctor's window (it keeps running, and its report is kept).
+    pub fn close_doctor(&mut self) {
+        if self.mode == Mode::Doctor {
+            self.mode = Mode::Normal;
+        }
+    }
+
+    /// Scrolls the doctor's report by `delta` lines (the view clamps it).
+    pub fn scroll_doctor(&mut self, delta: isize) {
+        let lines = match &self.doctor {
+            DoctorView::Done(report) => report.checks.len() + 2,
+            _ => 0,
+        };
+        self.doctor_offset = self
+            .doctor_offset
+            .saturating_add_signed(delta)
+            .min(lines.saturating_sub(1));
     }
 
     /// The user answered the quit question.

@@ -137,6 +137,7 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("p", Action::TogglePause),
     ("e", Action::Export),
     ("t", Action::SaveTranscript),
+    ("D", Action::Doctor),
     ("?", Action::Help),
     ("q", Action::Quit),
     ("C-c", Action::ForceQuit),
@@ -276,6 +277,7 @@ mod tests {
                 Action::FocusPrev,
             ),
             (key(KeyCode::Char('?'), KeyModifiers::SHIFT), Action::Help),
+            (key(KeyCode::Char('D'), KeyModifiers::SHIFT), Action::Doctor),
         ];
         for (event, action) in table {
             assert_eq!(map.action(&event), Some(action), "{event:?}");

@@ -5,7 +5,8 @@
 //! carries out. Pasted text (bracketed paste) goes to `App::paste`, never through the keymap.
 //! Engine events are drained in batches and the screen is drawn at most ~30 times a second,
 //! only when something changed. The loop is generic over the ratatui backend and the input
-//! stream, so tests drive it with a `TestBackend` and scripted keys.
+//! stream, so tests drive it with a `TestBackend` and scripted keys. The doctor (key D) runs
+//! as a background task whose report the loop hands to `App::doctor_finished`.
 
 pub mod action;
 pub mod app;
@@ -28,9 +29,11 @@ use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::sync::mpsc;
 
+use crate::cli::doctor::{DoctorReport, DoctorRunner};
 use crate::engine::verdict::Report;
 use crate::engine::{EngineEvent, EngineHandle};
 use crate::input;
+use action::Action;
 use app::{App, Effect, Mode, Pane};
 use keymap::Keymap;
 use prompt::PromptOutcome;
@@ -68,6 +71,8 @@ pub struct Launch {
     pub color: bool,
     /// Key bindings.
     pub keymap: Keymap,
+    /// Runs the doctor (key D) with the run's configuration and network; None: not here.
+    pub doctor: Option<DoctorRunner>,
 }
 
 /// Runs the TUI on the real terminal until the user quits or SIGTERM, SIGHUP or SIGINT
@@ -108,16 +113,12 @@ pub async fn run(
     carry_out(&mut app, &engine, initial);
     let input = crossterm::event::EventStream::new();
     let stop = signals.recv();
-    run_loop_until(
-        &mut terminal,
-        &mut app,
-        &engine,
-        events,
-        input,
-        &theme,
-        stop,
-    )
-    .await
+    let parts = LoopParts {
+        engine: &engine,
+        theme: &theme,
+        doctor: launch.doctor,
+    };
+    run_loop_with(&mut terminal, &mut app, parts, events, input, stop).await
 }
 
 /// The event loop until the user quits, generic over backend and input so tests can drive it.
@@ -143,8 +144,8 @@ pub async fn run_loop_until<B, S, F>(
     terminal: &mut Terminal<B>,
     app: &mut App,
     engine: &EngineHandle,
-    mut events: mpsc::Receiver<EngineEvent>,
-    mut input: S,
+    events: mpsc::Receiver<EngineEvent>,
+    input: S,
     theme: &Theme,
     stop: F,
 ) -> anyhow::Result<Ended>
@@ -154,6 +155,45 @@ where
     S: Stream<Item = io::Result<Event>> + Unpin,
     F: Future<Output = i32>,
 {
+    let parts = LoopParts {
+        engine,
+        theme,
+        doctor: None,
+    };
+    run_loop_with(terminal, app, parts, events, input, stop).await
+}
+
+/// What the loop works with besides the terminal, the app and its inputs.
+pub struct LoopParts<'a> {
+    /// The engine checks are submitted to.
+    pub engine: &'a EngineHandle,
+    /// The styles.
+    pub theme: &'a Theme,
+    /// Runs the doctor when key D asks; None: the doctor is not available.
+    pub doctor: Option<DoctorRunner>,
+}
+
+/// The event loop with a doctor, until the user quits or `stop` yields a signal number.
+pub async fn run_loop_with<B, S, F>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    parts: LoopParts<'_>,
+    mut events: mpsc::Receiver<EngineEvent>,
+    mut input: S,
+    stop: F,
+) -> anyhow::Result<Ended>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    S: Stream<Item = io::Result<Event>> + Unpin,
+    F: Future<Output = i32>,
+{
+    let LoopParts {
+        engine,
+        theme,
+        doctor,
+    } = parts;
+    let mut doctor_run: Option<tokio::task::JoinHandle<DoctorReport>> = None;
     let mut stop = std::pin::pin!(stop);
     let mut tick = tokio::time::interval(FRAME);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -168,6 +208,7 @@ where
             maybe = input.next() => match maybe {
                 Some(Ok(event)) => {
                     let effects = handle_input(app, event);
+                    let effects = start_doctor(app, doctor.as_ref(), &mut doctor_run, effects);
                     carry_out(app, engine, effects);
                     draw(terminal, app, engine, theme)?;
                     dirty = false;
@@ -184,6 +225,16 @@ where
                 }
                 dirty = true;
             },
+            finished = async { doctor_run.as_mut().expect("guarded by is_some").await },
+                if doctor_run.is_some() =>
+            {
+                doctor_run = None;
+                match finished {
+                    Ok(report) => app.doctor_finished(report),
+                    Err(e) => app.doctor_unavailable(format!("the doctor failed: {e}")),
+                }
+                dirty = true;
+            },
             _ = tick.tick() => {
                 if app.pending() > 0 && last_clock_refresh.elapsed() >= Duration::from_millis(500) {
                     dirty = true;
@@ -197,6 +248,26 @@ where
         }
     }
     Ok(Ended::Quit)
+}
+
+/// Takes the doctor's effects out of `effects` and starts its run (one at a time); returns
+/// the rest.
+fn start_doctor(
+    app: &mut App,
+    doctor: Option<&DoctorRunner>,
+    running: &mut Option<tokio::task::JoinHandle<DoctorReport>>,
+    effects: Vec<Effect>,
+) -> Vec<Effect> {
+    let (runs, rest): (Vec<Effect>, Vec<Effect>) = effects
+        .into_iter()
+        .partition(|e| matches!(e, Effect::RunDoctor));
+    if !runs.is_empty() && running.is_none() {
+        match doctor {
+            Some(runner) => *running = Some(runner.spawn()),
+            None => app.doctor_unavailable("the doctor is not available here"),
+        }
+    }
+    rest
 }
 
 /// Refreshes the view and the clock, draws, and records the pane sizes for paging.
@@ -299,6 +370,27 @@ fn handle_key(app: &mut App, key: &KeyEvent) -> Vec<Effect> {
             }
             PromptOutcome::Ignored => Vec::new(),
         },
+        Mode::Doctor => {
+            match key.code {
+                KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('D') | KeyCode::Enter => {
+                    app.close_doctor()
+                }
+                KeyCode::Char('r') => return app.run_doctor(),
+                KeyCode::Char('j') | KeyCode::Down => app.scroll_doctor(1),
+                KeyCode::Char('k') | KeyCode::Up => app.scroll_doctor(-1),
+                KeyCode::PageDown => app.scroll_doctor(10),
+                KeyCode::PageUp => app.scroll_doctor(-10),
+                KeyCode::Char('c')
+                    if key
+                        .modifiers
+                        .contains(crossterm::event::KeyModifiers::CONTROL) =>
+                {
+                    return app.update(Action::ForceQuit);
+                }
+                _ => {}
+            }
+            Vec::new()
+        }
         Mode::Help => {
             if matches!(
                 key.code,
@@ -358,6 +450,8 @@ pub fn carry_out(app: &mut App, engine: &EngineHandle, effects: Vec<Effect>) {
             Effect::Export { path, .. } => export(app, &path),
             Effect::SaveTranscript { job, path, .. } => save_transcript(app, job, &path),
             Effect::SetPaused(paused) => engine.set_paused(paused),
+            // The loop starts the doctor (`run_loop_with`); elsewhere there is none to start.
+            Effect::RunDoctor => app.doctor_unavailable("the doctor is not available here"),
             Effect::Quit => app.quit = true,
         }
     }

@@ -15,6 +15,7 @@
 //! when it has the focus).
 
 pub mod detail;
+pub mod doctor;
 pub mod help;
 pub mod list;
 pub mod status;
@@ -127,6 +128,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Mode::ConfirmOverwrite(effect) => {
             help::confirm_overwrite(frame, frame.area(), effect, theme)
         }
+        Mode::Doctor => doctor::render(frame, frame.area(), app, theme),
         _ => {}
     }
 }

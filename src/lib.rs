@@ -1,9 +1,13 @@
 //! mxknock: tells whether an email address really exists by asking its mail server.
 //!
-//! The library holds the verification engine ([`engine`]), address parsing ([`address`]),
-//! configuration ([`config`]), the embedded lab of scripted DNS and SMTP servers ([`lab`]) and the
-//! headless command-line front end ([`cli`]), and the terminal UI ([`tui`]). The binary in `main.rs` only parses arguments and
-//! dispatches.
+//! The library holds the verification engine ([`engine`]: DNS, the SMTP wire, sessions, the
+//! scheduler with its per-host limits, retry budget ([`engine::host_health`]), first-session
+//! trials ([`engine::host_trial`]) and the port-25 breaker ([`engine::port_breaker`]), and the
+//! verdicts), address parsing ([`address`]), the invisible characters nothing may show or send
+//! ([`text`]), configuration ([`config`]), list loading ([`input`]) and result writing
+//! ([`export`], [`annotate`]), the embedded lab of scripted DNS and SMTP servers ([`lab`]),
+//! the headless front end ([`cli`]: check, batch, annotate, doctor, completions) and the
+//! terminal UI ([`tui`]). The binary in `main.rs` only parses arguments and dispatches.
 
 pub mod address;
 pub mod annotate;

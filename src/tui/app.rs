@@ -444,7 +444,7 @@ impl App {
                 }
                 r.finish(&report);
                 if let Some(notice) = self.notices.see(&report) {
-                    self.error(notice);
+                    self.error(format!("{notice}; {}", self.doctor_hint()));
                 }
                 self.counts[report.verdict as usize] += 1;
                 self.done += 1;
@@ -807,13 +807,22 @@ impl App {
         (effects, reset)
     }
 
+    /// Where to look next when the problem is us: the doctor's key.
+    fn doctor_hint(&self) -> String {
+        match self.keymap.keys_for(Action::Doctor).first() {
+            Some(key) => format!("press {key} for the machine check (doctor)"),
+            None => "run `mxknock doctor` to see why".to_string(),
+        }
+    }
+
     /// Takes the engine's list of servers that refused us; a new one is announced in a banner.
     pub fn set_refused_us(&mut self, hosts: Vec<String>) {
         if hosts.len() > self.refused_us.len() && self.notices.port_blocked().is_none() {
             let newest = hosts.last().cloned().unwrap_or_default();
             self.error(format!(
                 "{newest} refused us (our IP, its reverse DNS, our HELO name or sender), not a mailbox: \
-                 addresses waiting for it are unknown/blocked and it is not asked again; run `mxknock doctor` to see why"
+                 addresses waiting for it are unknown/blocked and it is not asked again; {}",
+                self.doctor_hint()
             ));
         }
         self.refused_us = hosts;

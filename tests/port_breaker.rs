@@ -3,19 +3,16 @@
 //! on a network where port 25 works are those domains' own problem; one reachable domain
 //! disarms the breaker.
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use mxknock::config::Config;
 use mxknock::engine::verdict::{Reason, Report};
-use mxknock::engine::{Engine, EventKind};
 use mxknock::lab::{Lab, LabOptions};
+
+mod common;
 
 /// Connect timeout of these runs, in seconds.
 const CONNECT_TIMEOUT: f64 = 2.0;
-
-/// A run that has not ended by then hangs.
-const HARD_LIMIT: Duration = Duration::from_secs(120);
 
 fn config(probe_domains: &[&str]) -> Config {
     let mut config = Config::default();
@@ -27,29 +24,8 @@ fn config(probe_domains: &[&str]) -> Config {
 }
 
 async fn run(lab: &Lab, config: Config, addresses: &[String]) -> (Vec<Report>, Duration) {
-    let net = lab.net(Duration::from_secs(2)).unwrap();
-    let started = Instant::now();
-    let (handle, mut rx) = Engine::start(Arc::new(config), net);
-    for address in addresses {
-        handle.submit(address.clone());
-    }
-    drop(handle);
-    let mut reports: Vec<Option<Report>> = vec![None; addresses.len()];
-    let collect = async {
-        while let Some(event) = rx.recv().await {
-            if let EventKind::Finished(report) = event.kind {
-                reports[event.job.0 as usize] = Some(*report);
-            }
-        }
-    };
-    tokio::time::timeout(HARD_LIMIT, collect)
-        .await
-        .expect("the run ends");
-    let reports = reports
-        .into_iter()
-        .map(|r| r.expect("every job finishes"))
-        .collect();
-    (reports, started.elapsed())
+    let run = common::engine::run_engine(lab, config, addresses).await;
+    (run.reports, run.elapsed)
 }
 
 fn lab_options() -> LabOptions {
@@ -209,8 +185,6 @@ async fn a_threshold_of_zero_turns_it_off() {
         reports.iter().map(|r| r.reason).collect::<Vec<_>>()
     );
 }
-
-mod common;
 
 #[test]
 fn check_and_batch_say_it_once_on_standard_error_and_exit_unknown() {

@@ -2,42 +2,19 @@
 //! again: every address still waiting for it finishes at once as `unknown/blocked` with the
 //! same refusal, and the run names the host. A per-recipient policy refusal stays per address.
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use mxknock::config::Config;
 use mxknock::engine::verdict::{Reason, Report};
-use mxknock::engine::{Engine, EventKind};
 use mxknock::lab::{Lab, LabOptions};
+
+mod common;
 
 async fn run(lab: &Lab, addresses: &[String]) -> (Vec<Report>, Vec<String>, u64) {
     let mut config = Config::default();
     config.smtp.helo = Some("verifier.lab.test".into());
     config.engine.greylist_max_wait = 0.0;
-    let net = lab.net(Duration::from_secs(2)).unwrap();
-    let (handle, mut rx) = Engine::start(Arc::new(config), net);
-    let stats = handle.stats_source();
-    for address in addresses {
-        handle.submit(address.clone());
-    }
-    drop(handle);
-    let mut reports: Vec<Option<Report>> = vec![None; addresses.len()];
-    let collect = async {
-        while let Some(event) = rx.recv().await {
-            if let EventKind::Finished(report) = event.kind {
-                reports[event.job.0 as usize] = Some(*report);
-            }
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(60), collect)
-        .await
-        .expect("the run ends");
-    let reports = reports.into_iter().map(|r| r.unwrap()).collect();
-    (
-        reports,
-        stats.hosts_refused_us(),
-        stats.snapshot().sessions_opened,
-    )
+    let run = common::engine::run_engine(lab, config, addresses).await;
+    let sessions = run.stats.snapshot().sessions_opened;
+    (run.reports, run.stats.hosts_refused_us(), sessions)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

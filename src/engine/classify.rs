@@ -57,11 +57,12 @@ pub enum SessionClass {
     ProtocolError,
 }
 
-/// Phrases saying a rejection is about the client: our IP, its reverse DNS, a blocklist, our
-/// reputation or volume, our sender, relaying, or the site's policy.
+/// Phrases that put a refusal on our host or our sender as a whole, not on one recipient: a
+/// server that says them will say them for every address (see [`refuses_our_host`]). Part of
+/// what makes a rejection about us.
 ///
 /// Phrases are lowercase and match at word boundaries; a trailing `*` matches any word ending.
-const ABOUT_US: &[&str] = &[
+const ABOUT_OUR_HOST: &[&str] = &[
     // Blocklists and reputation.
     "spamhaus*",
     "spamcop*",
@@ -76,12 +77,9 @@ const ABOUT_US: &[&str] = &[
     "block list*",
     "denylist*",
     "deny list*",
+    "blocked using",
     "listed",
-    "blocked",
-    "banned",
     "reputation",
-    "spam",
-    "unsolicited",
     // Our host: IP, reverse DNS, HELO name.
     "reverse dns",
     "reverse hostname",
@@ -97,6 +95,17 @@ const ABOUT_US: &[&str] = &[
     "bad helo",
     // Our sender.
     "sender address rejected",
+];
+
+/// More phrases saying a rejection is about the client, but not always about every address:
+/// our volume, our sender, relaying, or the site's policy. With [`ABOUT_OUR_HOST`], what makes
+/// a rejection about us.
+const ABOUT_US: &[&str] = &[
+    "blocked",
+    "banned",
+    "spam",
+    "unsolicited",
+    // Our sender.
     "sender rejected",
     "sender denied",
     "sender verify failed",
@@ -391,37 +400,6 @@ fn classify_permanent_session(reply: &Reply, text: &Text) -> SessionClass {
     }
 }
 
-/// Phrases that put a refusal on our host or our sender as a whole, not on one recipient: a
-/// server that says them will say them for every address.
-const ABOUT_OUR_HOST: &[&str] = &[
-    "spamhaus*",
-    "spamcop*",
-    "barracuda*",
-    "sorbs*",
-    "uceprotect*",
-    "rbl*",
-    "dnsbl*",
-    "blacklist*",
-    "blocklist*",
-    "denylist*",
-    "blocked using",
-    "listed",
-    "reputation",
-    "reverse dns",
-    "reverse hostname",
-    "reverse lookup",
-    "rdns",
-    "ptr",
-    "client host",
-    "your ip",
-    "sending ip",
-    "helo command rejected",
-    "invalid helo",
-    "helo name",
-    "bad helo",
-    "sender address rejected",
-];
-
 /// True when a refusal is about our host (IP, rDNS, HELO, a blocklist, reputation) or our
 /// sender, so it holds for every address at that server; a per-recipient policy refusal
 /// (`Recipient address rejected: Access denied`) is not.
@@ -446,12 +424,15 @@ impl Text {
         Text(reply.message().to_lowercase())
     }
 
-    /// Whether any [`ABOUT_US`] phrase occurs outside the [`NOT_ABOUT_US`] phrases.
+    /// Whether any [`ABOUT_OUR_HOST`] or [`ABOUT_US`] phrase occurs outside the [`NOT_ABOUT_US`] phrases.
     fn is_about_us(&self) -> bool {
         let masked = NOT_ABOUT_US
             .iter()
             .fold(self.0.clone(), |text, phrase| text.replace(phrase, " "));
-        ABOUT_US.iter().any(|pattern| mentions(&masked, pattern))
+        ABOUT_OUR_HOST
+            .iter()
+            .chain(ABOUT_US)
+            .any(|pattern| mentions(&masked, pattern))
     }
 
     fn mentions(&self, pattern: &str) -> bool {

@@ -271,14 +271,15 @@ pub fn dead(count: usize) -> Vec<(&'static str, ZoneEntry)> {
 /// The first address of the `holeN.test` domains' MX hosts: 127.5.0.1, then on.
 pub const HOLE_FIRST_OCTET: u8 = 5;
 
+/// The address of generated domain `i` of a family whose addresses start at
+/// 127.`first_octet`.0.1: 250 per /16, then the next.
+fn numbered_ip(first_octet: u8, i: usize) -> Ipv4Addr {
+    Ipv4Addr::new(127, first_octet + (i / 250) as u8, 0, 1 + (i % 250) as u8)
+}
+
 /// The address of `holeN.test`'s MX host, where every connect hangs (packets dropped).
 pub fn hole_ip(i: usize) -> Ipv4Addr {
-    Ipv4Addr::new(
-        127,
-        HOLE_FIRST_OCTET + (i / 250) as u8,
-        0,
-        1 + (i % 250) as u8,
-    )
+    numbered_ip(HOLE_FIRST_OCTET, i)
 }
 
 /// The zone entries of `count` domains, `holeN.test`, whose MX hosts drop every packet: a
@@ -294,27 +295,36 @@ fn unreachable_domains(
     first_octet: u8,
     count: usize,
 ) -> Vec<(&'static str, ZoneEntry)> {
-    let mut zone = Vec::new();
-    for i in 0..count {
-        let domain: &'static str = Box::leak(format!("{prefix}{i}.test").into_boxed_str());
-        let mx_name: &'static str = Box::leak(format!("mx.{domain}").into_boxed_str());
-        let ip = Ipv4Addr::new(127, first_octet + (i / 250) as u8, 0, 1 + (i % 250) as u8);
-        zone.push((
+    (0..count)
+        .flat_map(|i| {
+            let (entries, _) = mx_domain(format!("{prefix}{i}.test"), numbered_ip(first_octet, i));
+            entries
+        })
+        .collect()
+}
+
+/// The two zone entries of a generated domain: `domain MX 10 mx.domain` and `mx.domain A ip`;
+/// also returns the MX host's name.
+fn mx_domain(domain: String, ip: Ipv4Addr) -> ([(&'static str, ZoneEntry); 2], &'static str) {
+    let domain: &'static str = Box::leak(domain.into_boxed_str());
+    let mx_name: &'static str = Box::leak(format!("mx.{domain}").into_boxed_str());
+    let entries = [
+        (
             domain,
             ZoneEntry {
                 mx: vec![(10, mx_name)],
                 ..ZoneEntry::default()
             },
-        ));
-        zone.push((
+        ),
+        (
             mx_name,
             ZoneEntry {
                 a: vec![ip],
                 ..ZoneEntry::default()
             },
-        ));
-    }
-    zone
+        ),
+    ];
+    (entries, mx_name)
 }
 
 /// The zone entries and hosts of `count` bulk domains, at 127.0.1.x / 127.0.2.x ...
@@ -325,23 +335,9 @@ pub fn bulk(
     let mut zone = Vec::new();
     let mut hosts = Vec::new();
     for i in 0..count {
-        let domain: &'static str = Box::leak(bulk_domain(i).into_boxed_str());
-        let mx_name: &'static str = Box::leak(format!("mx.{domain}").into_boxed_str());
-        let ip = Ipv4Addr::new(127, 1 + (i / 250) as u8, 0, 1 + (i % 250) as u8);
-        zone.push((
-            domain,
-            ZoneEntry {
-                mx: vec![(10, mx_name)],
-                ..ZoneEntry::default()
-            },
-        ));
-        zone.push((
-            mx_name,
-            ZoneEntry {
-                a: vec![ip],
-                ..ZoneEntry::default()
-            },
-        ));
+        let ip = numbered_ip(1, i);
+        let (entries, mx_name) = mx_domain(bulk_domain(i), ip);
+        zone.extend(entries);
         hosts.push(LabHost {
             ip,
             script: Some(bulk_script(i, mx_name, greylist_delay)),

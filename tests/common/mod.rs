@@ -3,6 +3,8 @@
 //! waits, so every test sees the same defaults.
 #![allow(dead_code)] // each test crate uses what it needs
 
+pub mod engine;
+
 use std::process::Command;
 
 /// Runs `mxknock ARGS` with `env` added; returns (exit code, stdout, stderr).

@@ -137,15 +137,9 @@ impl Dns {
                 let mut ips: Vec<IpAddr> = lookup.iter().collect();
                 ips.sort_by_key(|ip| ip.is_ipv6());
                 ips.dedup();
-                if ips.is_empty() {
-                    Err(DnsFailure::NoAddresses)
-                } else {
-                    Ok(ips)
-                }
+                non_empty(ips)
             }
-            Err(e) if e.is_nx_domain() => Err(DnsFailure::NoSuchName),
-            Err(e) if e.is_no_records_found() => Err(DnsFailure::NoAddresses),
-            Err(e) => Err(failure(&e)),
+            Err(e) => Err(lookup_failure(&e)),
         }
     }
 
@@ -190,15 +184,9 @@ impl Dns {
                         _ => None,
                     })
                     .collect();
-                if names.is_empty() {
-                    Err(DnsFailure::NoAddresses)
-                } else {
-                    Ok(names)
-                }
+                non_empty(names)
             }
-            Err(e) if e.is_nx_domain() => Err(DnsFailure::NoSuchName),
-            Err(e) if e.is_no_records_found() => Err(DnsFailure::NoAddresses),
-            Err(e) => Err(failure(&e)),
+            Err(e) => Err(lookup_failure(&e)),
         }
     }
 
@@ -220,9 +208,7 @@ impl Dns {
                     _ => None,
                 })
                 .collect()),
-            Err(e) if e.is_nx_domain() => Err(DnsFailure::NoSuchName),
-            Err(e) if e.is_no_records_found() => Err(DnsFailure::NoAddresses),
-            Err(e) => Err(failure(&e)),
+            Err(e) => Err(lookup_failure(&e)),
         }
     }
 
@@ -239,15 +225,9 @@ impl Dns {
                         _ => None,
                     })
                     .collect();
-                if ips.is_empty() {
-                    Err(DnsFailure::NoAddresses)
-                } else {
-                    Ok(ips)
-                }
+                non_empty(ips)
             }
-            Err(e) if e.is_nx_domain() => Err(DnsFailure::NoSuchName),
-            Err(e) if e.is_no_records_found() => Err(DnsFailure::NoAddresses),
-            Err(e) => Err(failure(&e)),
+            Err(e) => Err(lookup_failure(&e)),
         }
     }
 }
@@ -292,6 +272,26 @@ fn name_server(addr: SocketAddr, udp_only: bool) -> NameServerConfig {
         connections.push(tcp);
     }
     NameServerConfig::new(addr.ip(), true, connections)
+}
+
+/// What a failed address, PTR, TXT or A lookup means.
+fn lookup_failure(error: &NetError) -> DnsFailure {
+    if error.is_nx_domain() {
+        DnsFailure::NoSuchName
+    } else if error.is_no_records_found() {
+        DnsFailure::NoAddresses
+    } else {
+        failure(error)
+    }
+}
+
+/// The records found, or `NoAddresses` when the answer held none of the type asked for.
+fn non_empty<T>(records: Vec<T>) -> Result<Vec<T>, DnsFailure> {
+    if records.is_empty() {
+        Err(DnsFailure::NoAddresses)
+    } else {
+        Ok(records)
+    }
 }
 
 fn failure(error: &NetError) -> DnsFailure {

@@ -73,3 +73,56 @@ run_batch() {
         grep -Eo 'TCP/IP connection count = [0-9]+' | awk '{ print $5 }' | sort -n | tail -1)
     expect_le "batch: most sessions at once on Exim" "${most:-0}" 2
 }
+
+# The lists of port25.sh and refused.sh: $WORK/NAME.txt, with NAME.expected beside it (address,
+# tab, verdict/reason) where every result is known in advance.
+
+# run_list NAME CONFIG [ARGS...]: `mxknock batch` over $WORK/NAME.txt with CONFIG, results in
+# NAME.jsonl, its stderr (the summary) in NAME.stderr, printed; sets LIST_STATUS (the exit
+# code) and LIST_MS (how long it took, in milliseconds).
+LIST_STATUS=0
+LIST_MS=0
+run_list() {
+    local name=$1 config=$2 started
+    shift 2
+    started=$(date +%s%N)
+    mxknock_config "$config" batch "$WORK/$name.txt" --format jsonl --output "$WORK/$name.jsonl" \
+        "$@" >"$WORK/$name.stdout" 2>"$WORK/$name.stderr"
+    LIST_STATUS=$?
+    LIST_MS=$((($(date +%s%N) - started) / 1000000))
+    printf '   %s: exit code %s after %d.%03d s\n' "$name" "$LIST_STATUS" $((LIST_MS / 1000)) $((LIST_MS % 1000))
+    sed 's/^/   | /' "$WORK/$name.stderr"
+}
+
+# rows NAME VERDICT/REASON: how many results of NAME have that verdict and reason.
+rows() {
+    jq -r '"\(.verdict)/\(.reason)"' "$WORK/$1.jsonl" | grep -cxF -- "$2" || true
+}
+
+# expect_list NAME: one result per line of NAME.expected, each with its verdict and reason.
+expect_list() {
+    local name=$1 expected_count address want got wrong=0
+    expected_count=$(wc -l <"$WORK/$name.expected")
+    expect_eq "$name: one result per address" "$(wc -l <"$WORK/$name.jsonl")" "$expected_count"
+    while IFS=$'\t' read -r address want; do
+        got=$(jq -r --arg a "$address" 'select(.address == $a) | "\(.verdict)/\(.reason)"' "$WORK/$name.jsonl")
+        if [[ "$got" != "$want" ]]; then
+            ((wrong < 10)) && fail "$name: $address: got '$got', expected '$want'"
+            wrong=$((wrong + 1))
+        fi
+    done <"$WORK/$name.expected"
+    if ((wrong == 0)); then
+        pass "$name: all $expected_count verdicts and reasons as expected"
+    elif ((wrong > 10)); then
+        fail "$name: $((wrong - 10)) more addresses not as expected"
+    fi
+}
+
+# list_add NAME ADDRESS VERDICT/REASON: one more line of NAME.txt and NAME.expected.
+list_add() {
+    echo "$2" >>"$WORK/$1.txt"
+    printf '%s\t%s\n' "$2" "$3" >>"$WORK/$1.expected"
+}
+
+# list_new NAME: empty NAME.txt and NAME.expected.
+list_new() { : >"$WORK/$1.txt"; : >"$WORK/$1.expected"; }

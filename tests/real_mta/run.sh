@@ -5,7 +5,7 @@
 # the namespace on port 25 with the system resolver (/etc/netns/<ns>/resolv.conf -> dnsmasq).
 #
 # Run as root after tests/real_mta/setup.sh has installed the servers:
-#   sudo tests/real_mta/run.sh                 every scenario, the batch and the log checks
+#   sudo tests/real_mta/run.sh                 every scenario, the batches and the log checks
 #   sudo tests/real_mta/run.sh --servers-only  start the servers and wait (to try things by hand)
 # Prints SKIPPED (exit 0) where the machine cannot create a network namespace.
 # Environment: MXKNOCK_BIN (default: target/release/mxknock, built if missing),
@@ -49,7 +49,7 @@ trap 'exit 130' INT TERM
 
 BIN=${MXKNOCK_BIN:-$REPO/target/release/mxknock}
 EXIM=${EXIM_BIN:-$REPO/target/real_mta/exim/usr/sbin/exim4}
-for tool in dnsmasq postfix postgrey danted jq openssl; do
+for tool in dnsmasq postfix postgrey danted jq openssl nft; do
     command -v "$tool" >/dev/null || { echo "missing $tool: run tests/real_mta/setup.sh"; exit 1; }
 done
 [[ -x "$EXIM" ]] || { echo "missing $EXIM: run tests/real_mta/setup.sh"; exit 1; }
@@ -62,15 +62,23 @@ source "$HERE/servers.sh"
 source "$HERE/scenarios.sh"
 source "$HERE/batch.sh"
 source "$HERE/server_logs.sh"
+source "$HERE/port25.sh"
+source "$HERE/refused.sh"
 
 say "namespace $NS, scratch $WORK"
 ip -n "$NS" link set lo up
 # The servers' own addresses, so Postfix finds them as local interfaces (127.0.0.99 stays dead).
-for address in 127.0.0.10 127.0.0.11 127.0.0.20; do
+for address in 127.0.0.10 127.0.0.11 127.0.0.12 127.0.0.13 127.0.0.20; do
     ip -n "$NS" addr add "$address/8" dev lo
 done
 mkdir -p "/etc/netns/$NS"
 echo "nameserver 127.0.0.1" >"/etc/netns/$NS/resolv.conf"
+# An empty /etc/hosts in the namespace, so that the servers learn the client's name (the
+# reverse DNS of 127.0.0.1) from dnsmasq, where refused.sh can change it, not from the host's.
+echo "# mxknock real-MTA test: no entries; every name comes from dnsmasq" >"/etc/netns/$NS/hosts"
+# Generated zones and the nftables table, before dnsmasq starts.
+prepare_port25 || exit 1
+prepare_refused
 
 start_servers || exit 1
 if [[ "${1:-}" == --servers-only ]]; then
@@ -82,6 +90,8 @@ if [[ "${1:-}" == --servers-only ]]; then
 fi
 run_scenarios
 run_batch
+run_port25
+run_refused
 check_server_logs
 
 say "$PASSED passed, $FAILED failed"

@@ -4,8 +4,11 @@
 
 # mxknock ARGS...: the release binary inside the namespace, with a clean environment (no
 # MXKNOCK_* from the caller) and the test's config file.
-mxknock() {
-    in_ns env -i PATH="$PATH" HOME="$WORK" "$BIN" "$1" --config "$WORK/mxknock.toml" "${@:2}"
+mxknock() { mxknock_config "$WORK/mxknock.toml" "$@"; }
+
+# mxknock_config CONFIG ARGS...: the same with another config file.
+mxknock_config() {
+    in_ns env -i PATH="$PATH" HOME="$WORK" "$BIN" "$2" --config "$1" "${@:3}"
 }
 
 # The reply that decided a report, as the note quotes it: code, enhanced code, text.

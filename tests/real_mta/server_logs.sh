@@ -8,7 +8,9 @@ check_postfix_log() {
     expect_no_match "Postfix: no message was queued" "$log" 'postfix/qmgr.*from=<'
     expect_no_match "Postfix: never 'too many errors'" "$log" 'too many errors'
     expect_no_match "Postfix: no improper pipelining" "$log" 'improper command pipelining'
-    expect_no_match "Postfix: no lost connections" "$log" 'lost connection'
+    # The port-25 breaker's check dials to the probe listener connect and hang up: only there.
+    grep -v ' postfix/probe/' "$log" >"$WORK/postfix-sessions.log"
+    expect_no_match "Postfix: no lost connections (but at the probe listener)" "$WORK/postfix-sessions.log" 'lost connection'
     expect_no_match "Postfix: no timeouts" "$log" 'timeout after'
     local worst
     worst=$(grep -Eo ' rcpt=[0-9]+/[0-9]+' "$log" |

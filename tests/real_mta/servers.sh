@@ -4,7 +4,8 @@
 # user0..user49 on Exim.
 write_mailboxes() {
     local domain n
-    for domain in users.test aonly.test backup.test grey.test; do
+    for domain in users.test aonly.test backup.test grey.test open.test \
+        strict1.test strict2.test strict3.test; do
         for n in $(seq 0 299); do
             echo "user$n@$domain  $domain/user$n/"
         done
@@ -22,6 +23,7 @@ make_certificate() {
     chmod 644 "$WORK/tls/key.pem" "$WORK/tls/cert.pem"
 }
 
+# dnsmasq also reads the zones generated into $WORK/dnsmasq.d (port25.sh, refused.sh).
 start_dnsmasq() {
     render "$CONF/dnsmasq.conf" "$WORK/dnsmasq.conf"
     start dnsmasq "$WORK/dnsmasq.out" dnsmasq --keep-in-foreground --conf-file="$WORK/dnsmasq.conf"
@@ -50,7 +52,8 @@ start_postfix() {
     in_ns script -qec "postfix -c $WORK/postfix start" /dev/null >"$WORK/postfix.out" 2>&1 ||
         { fail "postfix start: $(cat "$WORK/postfix.out")"; return 1; }
     remember_pidfile "$WORK/postfix-queue/pid/master.pid"
-    wait_port 127.0.0.10 25 && wait_port 127.0.0.11 25
+    wait_port 127.0.0.10 25 && wait_port 127.0.0.11 25 && wait_port 127.0.0.12 25 &&
+        wait_port 127.0.0.13 25
 }
 
 start_exim() {

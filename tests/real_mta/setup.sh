@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what tests/real_mta/run.sh needs (as root, Debian): Postfix, postgrey, dnsmasq,
-# dante, jq, openssl from apt; Exim from its .deb unpacked under target/real_mta/exim, because
-# Debian's postfix and exim4-daemon-light packages conflict; its libraries from apt; and the
-# Debian-exim system account the Exim binary is built to run as.
+# dante, jq, openssl, nftables from apt; Exim from its .deb unpacked under target/real_mta/exim,
+# because Debian's postfix and exim4-daemon-light packages conflict; its libraries from apt; and
+# the Debian-exim system account the Exim binary is built to run as.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -10,7 +10,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
-    postfix postgrey dnsmasq-base dante-server jq openssl iproute2 procps passwd \
+    postfix postgrey dnsmasq-base dante-server jq openssl iproute2 procps passwd nftables \
     libidn12 libgnutls-dane0 libgnutls30 libdb5.3 libnsl2 libpcre2-8-0 >/dev/null
 
 EXIM_DIR=$REPO/target/real_mta/exim

@@ -64,6 +64,7 @@ source "$HERE/batch.sh"
 source "$HERE/server_logs.sh"
 source "$HERE/port25.sh"
 source "$HERE/refused.sh"
+source "$HERE/doctor.sh"
 
 say "namespace $NS, scratch $WORK"
 ip -n "$NS" link set lo up
@@ -79,6 +80,7 @@ echo "# mxknock real-MTA test: no entries; every name comes from dnsmasq" >"/etc
 # Generated zones and the nftables table, before dnsmasq starts.
 prepare_port25 || exit 1
 prepare_refused
+prepare_doctor
 
 start_servers || exit 1
 if [[ "${1:-}" == --servers-only ]]; then
@@ -92,6 +94,7 @@ run_scenarios
 run_batch
 run_port25
 run_refused
+run_doctor
 check_server_logs
 
 say "$PASSED passed, $FAILED failed"

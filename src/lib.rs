@@ -17,5 +17,6 @@ pub mod engine;
 pub mod export;
 pub mod input;
 pub mod lab;
+pub mod signal;
 pub mod text;
 pub mod tui;

@@ -26,7 +26,7 @@ use crate::export::{CSV_COLUMNS, Format, csv_record};
 use crate::input::{self, LoadedList};
 
 /// The exit code when Ctrl-C stops a run (128 + SIGINT, as shells report it); SIGTERM gives
-/// 143 and SIGHUP 129 (see [`super::signal`]).
+/// 143 and SIGHUP 129 (see [`crate::signal`]).
 pub const INTERRUPTED: i32 = 130;
 
 /// Runs `batch` over `net` and returns the exit code.
@@ -88,7 +88,8 @@ pub async fn run(args: &BatchArgs, config: Config, net: Net) -> anyhow::Result<i
     let stats = handle.stats_source();
     let mut feeder = Feeder::new(handle, todo, WINDOW);
     let to_stdout = args.output.is_none();
-    let stop = super::signal::stopped();
+    let signals = crate::signal::Signals::install().context("catching signals")?;
+    let stop = signals.recv();
     tokio::pin!(stop);
     let interrupted = loop {
         tokio::select! {
@@ -117,7 +118,7 @@ pub async fn run(args: &BatchArgs, config: Config, net: Net) -> anyhow::Result<i
                 }
                 None => break None,
             },
-            code = &mut stop => break Some(code),
+            signal = &mut stop => break Some(128 + signal),
         }
     };
     progress.finish_and_clear();

@@ -10,4 +10,3 @@ pub mod doctor;
 pub mod exit;
 pub mod output;
 pub mod resume;
-pub mod signal;

@@ -404,6 +404,9 @@ fn classify_permanent_session(reply: &Reply, text: &Text) -> SessionClass {
 /// sender, so it holds for every address at that server; a per-recipient policy refusal
 /// (`Recipient address rejected: Access denied`) is not.
 pub fn refuses_our_host(reply: &Reply) -> bool {
+    if reply.class() < 4 {
+        return false; // not a refusal at all
+    }
     let text = Text::of(reply);
     if text.mentions("recipient address rejected") || !text.is_about_us() {
         return false;

@@ -13,7 +13,6 @@ pub mod app;
 pub mod keymap;
 pub mod prompt;
 pub mod rows;
-pub mod signal;
 pub mod terminal;
 pub mod theme;
 pub mod view;
@@ -108,7 +107,7 @@ pub async fn run(
         app.info("demo: every address is served by the embedded lab on loopback");
     }
     // Caught before the terminal turns raw, so no moment is left where a signal kills us raw.
-    let signals = signal::Signals::install()?;
+    let signals = crate::signal::Signals::install()?;
     let (mut terminal, _restore) = terminal::enter()?;
     carry_out(&mut app, &engine, initial);
     let input = crossterm::event::EventStream::new();

@@ -106,7 +106,8 @@ pub struct Probe {
 }
 
 impl Probe {
-    fn new(target: &str) -> Probe {
+    /// A probe of `target` before anything was tried.
+    pub(crate) fn new(target: &str) -> Probe {
         Probe {
             target: target.to_string(),
             also_for: Vec::new(),

@@ -246,15 +246,7 @@ mod tests {
             host: Some("mx.example".into()),
             ip: Some("192.0.2.25".parse().unwrap()),
             outcome: Outcome::Answered,
-            greeting: None,
-            ehlo: None,
-            mail_from: None,
-            mail_from_skipped: None,
-            named_ip: None,
-            local: None,
-            elapsed: Default::default(),
-            target: "example.org".into(),
-            also_for: Vec::new(),
+            ..Probe::new("example.org")
         };
         probe.mail_from = Some(Reply {
             code,

@@ -358,9 +358,10 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
                 break;
             }
             let trusted = !session.has_unsolicited();
+            let about_our_host = refuses_our_host(&reply);
             answered_any |= trusted;
             if trusted
-                && !refuses_our_host(&reply)
+                && !about_our_host
                 && let Some(ip) = ip
             {
                 ctx.host_trials.proven(ip);
@@ -380,9 +381,9 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
             }
             let class = classify_rcpt(&reply);
             let mut decision = rcpt_decision(class, &reply);
-            if decision.reason == Reason::Blocked && refuses_our_host(&reply) {
+            if decision.reason == Reason::Blocked && about_our_host {
                 // About our host, not this mailbox: every other address would get the same.
-                if let Ok(ip) = facts.ip.parse() {
+                if let Some(ip) = ip {
                     note_refusal(ctx, &facts.host, ip, &decision.detail);
                 }
                 refused_us = true;

@@ -1,7 +1,8 @@
-//! The signals that end the TUI: SIGTERM, SIGHUP and SIGINT. They are caught (tokio's
-//! `signal::unix`, already in use for everything else async) so that the loop can end, the
-//! terminal be restored and the process exit with 128 + the signal's number, as a shell
-//! reports a process killed by it.
+//! The signals that end a run: SIGTERM (`kill`, service managers), SIGHUP (the terminal went
+//! away) and SIGINT (Ctrl-C). The TUI and `batch` catch them (tokio's `signal::unix`, already
+//! in use for everything else async) so that the TUI can restore the terminal and `batch` can
+//! write its summary and what is left for `--resume`; both then exit with 128 + the signal's
+//! number, as a shell reports a process killed by it.
 
 use std::io;
 

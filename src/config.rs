@@ -139,7 +139,7 @@ impl Default for DnsConfig {
 pub struct EngineConfig {
     /// How many SMTP sessions may be open at once, in all.
     pub concurrency: usize,
-    /// How many SMTP sessions may be open at once to one MX host.
+    /// How many SMTP sessions may be open at once to one mail server (by IP address).
     pub per_host: usize,
     /// Seconds to wait between two connections to the same MX host (0: no wait).
     pub connect_interval: f64,
@@ -169,6 +169,10 @@ pub struct EngineConfig {
     /// Domains of large providers whose MX hosts are dialled to tell "port 25 is blocked here"
     /// from "these domains' servers are down" (also what `doctor` probes).
     pub probe_domains: Vec<String>,
+    /// How many submitted addresses may be in flight at once (being prepared, queued for a
+    /// session or in one; those waiting for a greylisting re-check do not count). The rest of
+    /// a list waits as compact entries of a few dozen bytes each.
+    pub max_in_flight: usize,
 }
 
 impl Default for EngineConfig {
@@ -186,6 +190,7 @@ impl Default for EngineConfig {
             host_failures_max: 4,
             port_block_after: 3,
             probe_domains: vec!["gmail.com".into(), "outlook.com".into(), "yahoo.com".into()],
+            max_in_flight: 10_000,
         }
     }
 }
@@ -469,6 +474,7 @@ impl Config {
                 self.engine.max_sessions_per_address,
             ),
             ("engine.host_failures_max", self.engine.host_failures_max),
+            ("engine.max_in_flight", self.engine.max_in_flight),
         ] {
             if value == 0 {
                 return invalid(setting, "must be at least 1".into());

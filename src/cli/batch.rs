@@ -21,7 +21,7 @@ use crate::engine::net::Net;
 use crate::engine::notice::RunNotices;
 use crate::engine::stats::StatsSnapshot;
 use crate::engine::verdict::{Report, Verdict};
-use crate::engine::{Engine, EngineHandle, EventKind, JobId, Stage};
+use crate::engine::{Engine, EventKind, JobId, Stage};
 use crate::export::{CSV_COLUMNS, Format, csv_record};
 use crate::input::{self, LoadedList};
 
@@ -86,7 +86,12 @@ pub async fn run(args: &BatchArgs, config: Config, net: Net) -> anyhow::Result<i
     let progress = progress_bar(total as u64);
     let (handle, mut events) = Engine::start(Arc::new(config), net);
     let stats = handle.stats_source();
-    let mut feeder = Feeder::new(handle, todo, WINDOW);
+    // The engine keeps a bounded window in flight; the rest of the list waits inside it.
+    for address in todo {
+        handle.submit(address);
+    }
+    drop(handle);
+    let mut greylisted = Greylisted::default();
     let to_stdout = args.output.is_none();
     let signals = crate::signal::Signals::install().context("catching signals")?;
     let stop = signals.recv();
@@ -95,9 +100,9 @@ pub async fn run(args: &BatchArgs, config: Config, net: Net) -> anyhow::Result<i
         tokio::select! {
             event = events.recv() => match event {
                 Some(event) => {
-                    feeder.saw(event.job, &event.kind);
+                    greylisted.saw(event.job, &event.kind);
                     if matches!(event.kind, EventKind::Stage(Stage::Greylisted(_))) {
-                        progress.set_message(summary.counts(feeder.greylisted()));
+                        progress.set_message(summary.counts(greylisted.len()));
                     }
                     if let EventKind::Finished(report) = event.kind {
                         if let Some(notice) = summary.notices.see(&report) {
@@ -113,7 +118,7 @@ pub async fn run(args: &BatchArgs, config: Config, net: Net) -> anyhow::Result<i
                         .context("writing the results")?;
                         summary.add(report.verdict);
                         progress.inc(1);
-                        progress.set_message(summary.counts(feeder.greylisted()));
+                        progress.set_message(summary.counts(greylisted.len()));
                     }
                 }
                 None => break None,
@@ -140,65 +145,26 @@ pub async fn run(args: &BatchArgs, config: Config, net: Net) -> anyhow::Result<i
     Ok(exit::for_verdicts(summary.verdicts()))
 }
 
-/// How many submitted addresses may be in the engine at once, not counting those waiting for a
-/// greylisting re-check. Every submitted address holds a task of a few KiB until it is
-/// prepared, so a list of millions is fed in step with the results instead of all at once.
-pub const WINDOW: usize = 10_000;
+/// The addresses waiting for a greylisting re-check, for the progress line.
+#[derive(Default)]
+struct Greylisted(HashSet<JobId>);
 
-/// Submits the list to the engine a window at a time, and drops the handle after the last
-/// address so the event stream can end.
-struct Feeder {
-    handle: Option<EngineHandle>,
-    rest: std::vec::IntoIter<String>,
-    window: usize,
-    /// Submitted, not finished, not parked for greylisting.
-    in_flight: usize,
-    /// Parked for a greylisting re-check (and not finished).
-    parked: HashSet<JobId>,
-}
-
-impl Feeder {
-    fn new(handle: EngineHandle, addresses: Vec<String>, window: usize) -> Self {
-        let mut feeder = Feeder {
-            handle: Some(handle),
-            rest: addresses.into_iter(),
-            window,
-            in_flight: 0,
-            parked: HashSet::new(),
-        };
-        feeder.fill();
-        feeder
-    }
-
-    fn fill(&mut self) {
-        let Some(handle) = &self.handle else { return };
-        while self.in_flight < self.window {
-            let Some(address) = self.rest.next() else {
-                self.handle = None;
-                return;
-            };
-            handle.submit(address);
-            self.in_flight += 1;
-        }
-    }
-
-    /// Follows one event: a finished or greylisted address makes room for the next ones.
+impl Greylisted {
+    /// Follows one event.
     fn saw(&mut self, job: JobId, kind: &EventKind) {
         match kind {
-            EventKind::Stage(Stage::Greylisted(_)) if self.parked.insert(job) => {
-                self.in_flight = self.in_flight.saturating_sub(1);
+            EventKind::Stage(Stage::Greylisted(_)) => {
+                self.0.insert(job);
             }
-            EventKind::Finished(_) if !self.parked.remove(&job) => {
-                self.in_flight = self.in_flight.saturating_sub(1)
+            EventKind::Finished(_) => {
+                self.0.remove(&job);
             }
-            _ => return,
+            _ => {}
         }
-        self.fill();
     }
 
-    /// How many addresses wait for a greylisting re-check.
-    fn greylisted(&self) -> usize {
-        self.parked.len()
+    fn len(&self) -> usize {
+        self.0.len()
     }
 }
 
@@ -423,45 +389,7 @@ impl Summary {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
-    use crate::lab::{Lab, LabOptions};
-
-    #[tokio::test]
-    async fn the_feeder_keeps_a_window_of_addresses_in_the_engine_and_ends_the_stream() {
-        let lab = Lab::start(LabOptions::fast()).await.unwrap();
-        let mut config = Config::default();
-        config.smtp.helo = Some("verifier.lab.test".into());
-        config.engine.greylist_max_wait = 0.0;
-        let net = lab.net(Duration::from_secs(2)).unwrap();
-        let (handle, mut events) = Engine::start(Arc::new(config), net);
-        let addresses: Vec<String> = (0..25)
-            .map(|i| format!("user{i}@lab.test"))
-            .chain(["alice@lab.test".to_string()])
-            .collect();
-        let mut feeder = Feeder::new(handle, addresses.clone(), 4);
-        let mut finished = Vec::new();
-        while let Some(event) = events.recv().await {
-            // Job ids count in submit order: job k exists only once k - 3 jobs have finished.
-            assert!(
-                event.job.0 < finished.len() as u64 + 4,
-                "job {} seen with {} finished: more than the window",
-                event.job.0,
-                finished.len()
-            );
-            feeder.saw(event.job, &event.kind);
-            assert!(feeder.in_flight <= 4);
-            if let EventKind::Finished(report) = event.kind {
-                finished.push(report.address);
-            }
-        }
-        assert!(feeder.handle.is_none());
-        finished.sort();
-        let mut expected = addresses;
-        expected.sort();
-        assert_eq!(finished, expected);
-    }
 
     #[test]
     fn the_format_comes_from_the_flag_then_the_extension_then_csv() {

@@ -3,9 +3,12 @@
 //!
 //! [`Engine::start`] returns a handle to submit addresses and the receiving end of one bounded
 //! channel. Workers await `send`, so a slow consumer slows the engine instead of growing memory.
-//! For each job, its lines arrive before its `Finished`. The stream ends when the handle is
-//! dropped and every job has finished.
+//! Submissions are bounded too ([`admission`]): any number may be submitted, at most
+//! `engine.max_in_flight` are in flight and the rest wait as compact entries. For each job, its
+//! lines arrive before its `Finished`. The stream ends when the handle is dropped and every job
+//! has finished.
 
+pub mod admission;
 pub mod check;
 pub mod classify;
 pub mod connect;
@@ -35,6 +38,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{Semaphore, mpsc, watch};
 
 use crate::config::Config;
+use admission::{Admission, Entry, Ticket};
 use check::check_address;
 use context::CheckContext;
 use emit::Emitter;
@@ -85,17 +89,26 @@ impl Engine {
         strategy: Strategy,
     ) -> (EngineHandle, mpsc::Receiver<EngineEvent>) {
         let (tx, rx) = mpsc::channel(EVENT_BUFFER);
-        let permits = Arc::new(Semaphore::new(config.engine.concurrency.max(1)));
+        let admission = Admission::new(config.engine.max_in_flight);
         let ctx = Arc::new(CheckContext::new(config, net));
         let (paused, paused_rx) = watch::channel(false);
-        let scheduler = Scheduler::new(ctx.clone(), paused_rx);
-        let handle = EngineHandle {
+        let starter = JobStarter {
             tx,
-            ctx,
-            permits,
+            permits: Arc::new(Semaphore::new(ctx.config.engine.concurrency.max(1))),
             prepare: Arc::new(Semaphore::new(PREPARE_CONCURRENCY)),
-            scheduler,
+            scheduler: Scheduler::new(ctx.clone(), paused_rx.clone()),
+            ctx: ctx.clone(),
             strategy,
+            paused: paused_rx,
+        };
+        tokio::spawn(
+            admission
+                .clone()
+                .pump(move |entry, ticket| starter.start(entry, ticket)),
+        );
+        let handle = EngineHandle {
+            ctx,
+            admission,
             paused,
             next_job: AtomicU64::new(0),
         };
@@ -103,28 +116,25 @@ impl Engine {
     }
 }
 
-/// Submits work to a running engine. Dropping it lets the event stream end once all jobs finish.
-pub struct EngineHandle {
+/// Starts an admitted job: its task, its emitter, its way through the engine.
+struct JobStarter {
     tx: mpsc::Sender<EngineEvent>,
     ctx: Arc<CheckContext>,
     permits: Arc<Semaphore>,
     prepare: Arc<Semaphore>,
     scheduler: Arc<Scheduler>,
     strategy: Strategy,
-    paused: watch::Sender<bool>,
-    next_job: AtomicU64,
+    paused: watch::Receiver<bool>,
 }
 
-impl EngineHandle {
-    /// Queues `address` (as the user gave it) and returns its job id.
-    pub fn submit(&self, address: impl Into<String>) -> JobId {
-        let job = JobId(self.next_job.fetch_add(1, Ordering::Relaxed));
-        let address = address.into();
-        let emit = Emitter::new(job, self.tx.clone());
-        let paused = self.paused.subscribe();
+impl JobStarter {
+    fn start(&self, entry: Entry, ticket: Ticket) {
+        let address = String::from(entry.address);
+        let emit = Emitter::new(entry.job, self.tx.clone());
+        let paused = self.paused.clone();
+        let ctx = self.ctx.clone();
         match self.strategy {
             Strategy::PerAddress => {
-                let ctx = self.ctx.clone();
                 let permits = self.permits.clone();
                 tokio::spawn(async move {
                     emit.send(EventKind::Queued {
@@ -137,10 +147,10 @@ impl EngineHandle {
                     wait_unpaused(paused).await;
                     let report = check_address(&address, &ctx, &emit).await;
                     emit.send(EventKind::Finished(Box::new(report))).await;
+                    drop(ticket);
                 });
             }
             Strategy::Scheduled => {
-                let ctx = self.ctx.clone();
                 let scheduler = self.scheduler.clone();
                 let prepare_permits = self.prepare.clone();
                 tokio::spawn(async move {
@@ -157,12 +167,14 @@ impl EngineHandle {
                     match prepared {
                         prepare::Prep::Done(report) => {
                             emit.send(EventKind::Finished(Box::new(report))).await;
+                            drop(ticket);
                         }
                         prepare::Prep::Ready(prepared) => {
                             emit.stage(Stage::Waiting).await;
                             scheduler.enqueue(scheduler::Pending {
                                 emit,
                                 prepared,
+                                ticket: Some(ticket),
                                 greylist_tries: 0,
                                 greylisted_since: None,
                                 unanswered_sessions: 0,
@@ -172,7 +184,39 @@ impl EngineHandle {
                 });
             }
         }
+    }
+}
+
+/// Submits work to a running engine. Dropping it lets the event stream end once all jobs finish.
+pub struct EngineHandle {
+    ctx: Arc<CheckContext>,
+    admission: Arc<Admission>,
+    paused: watch::Sender<bool>,
+    next_job: AtomicU64,
+}
+
+impl Drop for EngineHandle {
+    fn drop(&mut self) {
+        self.admission.close();
+    }
+}
+
+impl EngineHandle {
+    /// Queues `address` (as the user gave it) and returns its job id. Any number may be
+    /// submitted: beyond `engine.max_in_flight` they wait as compact entries, in order.
+    pub fn submit(&self, address: impl Into<String>) -> JobId {
+        let job = JobId(self.next_job.fetch_add(1, Ordering::Relaxed));
+        self.admission.push(Entry {
+            job,
+            address: address.into().into_boxed_str(),
+        });
         job
+    }
+
+    /// Addresses in flight (admitted, not finished, not waiting for a greylisting re-check)
+    /// and addresses waiting for room.
+    pub fn admission(&self) -> (usize, usize) {
+        (self.admission.in_flight(), self.admission.queued())
     }
 
     /// Holds (true) or releases (false) jobs that have not started; running checks finish.

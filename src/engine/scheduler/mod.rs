@@ -21,6 +21,7 @@ use tokio::sync::Semaphore;
 
 use gate::{Priority, PriorityGate};
 
+use super::admission::Ticket;
 use super::context::CheckContext;
 use super::emit::Emitter;
 use super::event::EventKind;
@@ -35,6 +36,8 @@ pub struct Pending {
     pub emit: Emitter,
     /// Parsed, flagged, resolved.
     pub prepared: Prepared,
+    /// Its place in the admission window; given back while it waits for a greylisting re-check.
+    pub ticket: Option<Ticket>,
     /// Greylisting re-checks done.
     pub greylist_tries: usize,
     /// When it was first greylisted.
@@ -149,6 +152,8 @@ impl Scheduler {
             return Some(pending);
         }
         pending.greylist_tries += 1;
+        // A parked address takes no room in the admission window while it waits.
+        pending.ticket = None;
         let domain = self.domain_for(&pending);
         domain.waiting_rechecks(1);
         let scheduler = self.clone();
@@ -182,9 +187,15 @@ impl Scheduler {
 
 /// Ends a pending address with a decision and sends its report.
 pub async fn complete(pending: Pending, decision: Decision, facts: Option<SmtpFacts>) {
-    let Pending { emit, prepared, .. } = pending;
+    let Pending {
+        emit,
+        prepared,
+        ticket,
+        ..
+    } = pending;
     let mut report = prepared.report;
     apply_decision(&mut report, facts, decision);
     let report = finish(report, prepared.started);
     emit.send(EventKind::Finished(Box::new(report))).await;
+    drop(ticket);
 }

@@ -336,3 +336,49 @@ async fn a_domain_whose_server_hangs_up_costs_one_session_not_one_per_address() 
                 || r.detail.contains("connection closed"))
     );
 }
+
+#[tokio::test]
+async fn two_domains_on_one_ip_never_hold_the_session_slots_a_third_server_could_use() {
+    // lab.test and sameip.test: two MX names, one IP, one session at a time between them.
+    // aonly.test has a server of its own. With two global slots, the shared server's waiting
+    // session must wait without a slot, so aonly.test runs beside it the whole time.
+    let lab = Lab::start(lab_options(15)).await.unwrap();
+    let mut list = addresses("ok", "lab.test", 30);
+    list.extend(addresses("ok", "sameip.test", 30));
+    list.extend(addresses("ok", "aonly.test", 30));
+    let mut config = one_session_per_host();
+    config.engine.concurrency = 2;
+    config.engine.rcpts_per_session = 5;
+    config.smtp.catch_all_probe = false;
+    let net = lab.net(Duration::from_secs(2)).unwrap();
+    let started = std::time::Instant::now();
+    let (handle, mut rx) = Engine::start(Arc::new(config), net);
+    for address in &list {
+        handle.submit(address.clone());
+    }
+    drop(handle);
+    let mut finished_at = vec![None; list.len()];
+    while let Some(event) = rx.recv().await {
+        if let EventKind::Finished(report) = event.kind {
+            assert_eq!(report.verdict, Verdict::Deliverable, "{}", report.address);
+            finished_at[event.job.0 as usize] = Some(started.elapsed());
+        }
+    }
+    let last = |range: std::ops::Range<usize>| {
+        finished_at[range]
+            .iter()
+            .map(|t| t.expect("every address finishes"))
+            .max()
+            .unwrap()
+    };
+    let shared = last(0..60);
+    let own = last(60..90);
+    assert_eq!(lab.log.max_concurrent("mx1.lab.test"), 1);
+    // The shared server needs 12 sessions one after another and aonly.test 6 beside them:
+    // aonly.test is done in about half the time. Had a session waiting for the shared IP held
+    // the second slot, aonly.test would have waited for it and finished near the end.
+    assert!(
+        own.as_secs_f64() < shared.as_secs_f64() * 0.75,
+        "aonly.test finished after {own:?}, the shared server after {shared:?}"
+    );
+}

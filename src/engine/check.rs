@@ -10,13 +10,20 @@ use super::connect::{Ledger, Request, open_session};
 use super::context::CheckContext;
 use super::emit::Emitter;
 use super::event::Stage;
+use super::global_slot::GlobalSlots;
 use super::outcome::{Decision, apply_decision, rcpt_decision, session_failure, with_catch_all};
 use super::prepare::{Prep, finish, prepare};
 use super::smtp::command::Command;
 use super::verdict::Report;
 
-/// Checks `input` on its own connection and returns its report.
-pub async fn check_address(input: &str, ctx: &CheckContext, emit: &Emitter) -> Report {
+/// Checks `input` on its own connection, whose global slot comes from `slots`, and returns its
+/// report.
+pub async fn check_address(
+    input: &str,
+    ctx: &CheckContext,
+    emit: &Emitter,
+    slots: &mut GlobalSlots,
+) -> Report {
     let prepared = match prepare(input, ctx, emit).await {
         Prep::Done(report) => return report,
         Prep::Ready(prepared) => prepared,
@@ -33,7 +40,7 @@ pub async fn check_address(input: &str, ctx: &CheckContext, emit: &Emitter) -> R
         attempts: &mut report.attempts,
         stages: &mut report.stages,
     };
-    let ready = open_session(request, ctx, emit, &mut ledger).await;
+    let ready = open_session(request, ctx, emit, &mut ledger, slots).await;
     let (decision, facts) = match ready {
         Err(failure) => (failure.decision, failure.facts),
         Ok(mut ready) => {

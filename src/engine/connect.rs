@@ -3,6 +3,11 @@
 //! SMTPUTF8 check and MAIL FROM. A refused or timed-out connection, a 4xx greeting or a session
 //! that breaks moves on to the next host; a refusal that is an answer (we are blocked, the server
 //! takes no mail, STARTTLS required) ends the search.
+//!
+//! Before each dial, in this order: the host's backoff and first-session trial, its per-IP
+//! permit ([`super::host_limit`], the only per-host gate) and pacing, and only then the global
+//! session slot ([`super::global_slot`]); a slot kept from an earlier session is given up before
+//! any of those waits.
 
 use std::net::IpAddr;
 use std::time::Instant;
@@ -11,6 +16,7 @@ use super::context::CheckContext;
 use super::dns::DnsFailure;
 use super::emit::Emitter;
 use super::event::Stage;
+use super::global_slot::{GlobalSlots, SlotPermit};
 use super::host_health::{AfterFailure, HostState};
 use super::host_limit::HostPermit;
 use super::host_trial::{Entry, TrialGuard};
@@ -33,6 +39,8 @@ pub struct Ready {
     pub host_permit: Option<HostPermit>,
     /// Held while this is the first session to its server (see [`super::host_trial`]).
     pub trial: Option<TrialGuard>,
+    /// The session's global slot, held until it closes.
+    pub slot: Option<SlotPermit>,
 }
 
 /// No host gave a ready session.
@@ -101,6 +109,7 @@ pub async fn open_session(
     ctx: &CheckContext,
     emit: &Emitter,
     ledger: &mut Ledger<'_>,
+    slots: &mut GlobalSlots,
 ) -> Result<Ready, Failure> {
     let mut last = Failure {
         decision: Decision::new(
@@ -160,7 +169,8 @@ pub async fn open_session(
         ledger.stages.dns_ms += dns_started.elapsed().as_millis() as u64;
         let is_last = index + 1 == candidates;
         let mut trial = None;
-        if let Err(given_up) = wait_for_host(ctx, emit, &mx.host, ip, is_last, &mut trial).await {
+        let waits = (is_last, &mut trial, &mut *slots);
+        if let Err(given_up) = wait_for_host(ctx, emit, &mx.host, ip, waits).await {
             ledger.attempts.push(Attempt {
                 host: mx.host.clone(),
                 ip: Some(ip.to_string()),
@@ -172,19 +182,9 @@ pub async fn open_session(
             };
             continue;
         }
-        let host_permit = match ctx.host_limit.try_enter(ip) {
-            Some(permit) => permit,
-            None => {
-                emit.info(format!(
-                    "{} already has {} sessions open; waiting for one to close",
-                    host_at(&mx.host, ip),
-                    ctx.config.engine.per_host
-                ))
-                .await;
-                ctx.host_limit.enter(ip).await
-            }
-        };
-        let mut host_permit = Some(host_permit);
+        let (permit, slot) = enter_host(ctx, emit, &mx.host, ip, slots).await;
+        let mut host_permit = Some(permit);
+        let mut slot = Some(slot);
         let mut use_tls =
             ctx.config.smtp.starttls != StartTlsMode::Never && !ctx.tls_failed(&mx.host);
         loop {
@@ -199,6 +199,7 @@ pub async fn open_session(
                     ledger.attempts.push(attempt("session opened"));
                     ready.host_permit = host_permit.take();
                     ready.trial = trial.take();
+                    ready.slot = slot.take();
                     return Ok(ready);
                 }
                 HostOutcome::Decided(decision, facts) => {
@@ -231,8 +232,11 @@ pub async fn open_session(
                         ctx.remember_tls_failure(&mx.host);
                         use_tls = false;
                         drop(host_permit.take());
+                        drop(slot.take());
                         tokio::time::sleep(*delay).await;
-                        host_permit = Some(ctx.host_limit.enter(ip).await);
+                        let (permit, again) = enter_host(ctx, emit, &mx.host, ip, slots).await;
+                        host_permit = Some(permit);
+                        slot = Some(again);
                         continue;
                     }
                     return Err(Failure {
@@ -274,15 +278,46 @@ pub fn note_refusal(ctx: &CheckContext, host: &str, ip: IpAddr, detail: &str) {
     }
 }
 
+/// The per-IP permit (waiting for one when the server has `per_host` sessions open), the pace
+/// of connections to it, and then the global slot: in that order, so no slot is held while the
+/// server is busy.
+async fn enter_host(
+    ctx: &CheckContext,
+    emit: &Emitter,
+    host: &str,
+    ip: IpAddr,
+    slots: &mut GlobalSlots,
+) -> (HostPermit, SlotPermit) {
+    let permit = match ctx.host_limit.try_enter(ip) {
+        Some(permit) => permit,
+        None => {
+            slots.release_kept();
+            emit.info(format!(
+                "{} already has {} sessions open; waiting for one to close",
+                host_at(host, ip),
+                ctx.config.engine.per_host
+            ))
+            .await;
+            ctx.host_limit.enter(ip).await
+        }
+    };
+    if ctx.config.engine.connect_interval > 0.0 {
+        slots.release_kept();
+    }
+    ctx.host_limit.pace(ip).await;
+    (permit, slots.acquire().await)
+}
+
 /// Waits out the backoff of a host whose last session failed, or, when other hosts are left
 /// to try, skips it; a host given up on for the run gives the decision for the address.
+/// `waits`: whether this is the last host to try, the trial guard to fill in, and the caller's
+/// slots (a kept slot is given up before any wait).
 async fn wait_for_host(
     ctx: &CheckContext,
     emit: &Emitter,
     host: &str,
     ip: IpAddr,
-    is_last: bool,
-    trial: &mut Option<TrialGuard>,
+    (is_last, trial, slots): (bool, &mut Option<TrialGuard>, &mut GlobalSlots),
 ) -> Result<(), Decision> {
     let shown = host_at(host, ip);
     let mut said_waiting = false;
@@ -299,6 +334,7 @@ async fn wait_for_host(
                 return Err(Decision::new(Reason::TemporaryFailure, detail, None));
             }
             HostState::WaitUntil(at) => {
+                slots.release_kept();
                 let wait = at.saturating_duration_since(tokio::time::Instant::now());
                 emit.info(format!(
                     "{shown} failed a moment ago; waiting {:.1} s before dialling it again",
@@ -315,6 +351,7 @@ async fn wait_for_host(
                 return Ok(());
             }
             Entry::Wait(mut changed) => {
+                slots.release_kept();
                 if !said_waiting {
                     emit.info(format!(
                         "waiting for the first session to {shown} to get an answer before opening another"
@@ -585,6 +622,7 @@ async fn converse(
             mail_deferred: true,
             host_permit: None,
             trial: None,
+            slot: None,
         });
     }
     emit.stage(Stage::MailFrom).await;
@@ -600,6 +638,7 @@ async fn converse(
         mail_deferred: false,
         host_permit: None,
         trial: None,
+        slot: None,
     })
 }
 

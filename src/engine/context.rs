@@ -45,7 +45,10 @@ impl CheckContext {
     /// A context with empty caches.
     pub fn new(config: Arc<Config>, net: Net) -> CheckContext {
         let helo = config.helo_name();
-        let host_limit = HostLimit::new(config.engine.per_host);
+        let host_limit = HostLimit::new(
+            config.engine.per_host,
+            Config::secs(config.engine.connect_interval),
+        );
         let host_health = HostHealth::new(&config.engine);
         let server = config
             .smtp

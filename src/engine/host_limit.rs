@@ -1,51 +1,84 @@
 //! The per-host session limit, keyed by the IP address a session really connects to: domains
 //! whose MX names differ but point at one server (an implicit MX beside the real MX name, a
 //! backup MX that is another domain's primary, hosted mail behind many names) share its limit.
-//! Every session holds a permit for its IP until it closes.
+//! Every session holds a permit for its IP until it closes. It is the engine's only per-host
+//! gate, and it also spaces connections to one IP by `engine.connect_interval`.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
 
-/// At most `per_ip` open sessions to any one IP address.
+/// At most `per_ip` open sessions to any one IP address, connections at least `interval`
+/// apart.
 pub struct HostLimit {
     per_ip: usize,
-    gates: Mutex<HashMap<IpAddr, Arc<Semaphore>>>,
+    interval: Duration,
+    gates: Mutex<HashMap<IpAddr, Arc<Gate>>>,
+}
+
+struct Gate {
+    permits: Arc<Semaphore>,
+    /// When the next connection may start.
+    next_connect: tokio::sync::Mutex<Option<Instant>>,
 }
 
 /// Held while a session to one IP is open; dropping it frees the slot.
 pub type HostPermit = OwnedSemaphorePermit;
 
 impl HostLimit {
-    /// A limit of `per_ip` sessions per address (at least 1).
-    pub fn new(per_ip: usize) -> HostLimit {
+    /// A limit of `per_ip` sessions per address (at least 1), connections `interval` apart.
+    pub fn new(per_ip: usize, interval: Duration) -> HostLimit {
         HostLimit {
             per_ip: per_ip.max(1),
+            interval,
             gates: Mutex::default(),
         }
     }
 
     /// A permit for a session to `ip` if one is free now.
     pub fn try_enter(&self, ip: IpAddr) -> Option<HostPermit> {
-        self.gate(ip).try_acquire_owned().ok()
+        self.gate(ip).permits.clone().try_acquire_owned().ok()
     }
 
     /// Waits for a permit for a session to `ip`.
     pub async fn enter(&self, ip: IpAddr) -> HostPermit {
         self.gate(ip)
+            .permits
+            .clone()
             .acquire_owned()
             .await
             .expect("host semaphores are never closed")
     }
 
-    fn gate(&self, ip: IpAddr) -> Arc<Semaphore> {
+    /// Waits until a connection to `ip` may start (`interval` after the last one began) and
+    /// books that start. Holders of a permit call it just before dialling.
+    pub async fn pace(&self, ip: IpAddr) {
+        if self.interval.is_zero() {
+            return;
+        }
+        let gate = self.gate(ip);
+        let mut next = gate.next_connect.lock().await;
+        if let Some(at) = *next {
+            tokio::time::sleep_until(at).await;
+        }
+        *next = Some(Instant::now() + self.interval);
+    }
+
+    fn gate(&self, ip: IpAddr) -> Arc<Gate> {
         self.gates
             .lock()
             .expect("host limit lock")
             .entry(ip)
-            .or_insert_with(|| Arc::new(Semaphore::new(self.per_ip)))
+            .or_insert_with(|| {
+                Arc::new(Gate {
+                    permits: Arc::new(Semaphore::new(self.per_ip)),
+                    next_connect: tokio::sync::Mutex::new(None),
+                })
+            })
             .clone()
     }
 }
@@ -56,7 +89,7 @@ mod tests {
 
     #[test]
     fn each_address_has_its_own_slots() {
-        let limit = HostLimit::new(2);
+        let limit = HostLimit::new(2, Duration::ZERO);
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         let b: IpAddr = "192.0.2.2".parse().unwrap();
         let first = limit.try_enter(a).expect("first slot");
@@ -73,9 +106,28 @@ mod tests {
         );
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn connections_to_one_ip_are_paced_and_other_ips_are_not() {
+        let limit = HostLimit::new(2, Duration::from_secs(3));
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let b: IpAddr = "192.0.2.2".parse().unwrap();
+        let start = Instant::now();
+        limit.pace(a).await;
+        limit.pace(b).await;
+        assert_eq!(
+            start.elapsed(),
+            Duration::ZERO,
+            "first connections go at once"
+        );
+        limit.pace(a).await;
+        assert_eq!(start.elapsed(), Duration::from_secs(3));
+        limit.pace(a).await;
+        assert_eq!(start.elapsed(), Duration::from_secs(6));
+    }
+
     #[test]
     fn a_limit_of_zero_still_allows_one_session() {
-        let limit = HostLimit::new(0);
+        let limit = HostLimit::new(0, Duration::ZERO);
         let ip: IpAddr = "::1".parse().unwrap();
         let _only = limit.try_enter(ip).expect("one slot");
         assert!(limit.try_enter(ip).is_none());

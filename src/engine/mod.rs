@@ -16,6 +16,7 @@ pub mod context;
 pub mod dns;
 pub mod emit;
 pub mod event;
+pub mod global_slot;
 pub mod host_health;
 pub mod host_limit;
 pub mod host_trial;
@@ -43,6 +44,7 @@ use check::check_address;
 use context::CheckContext;
 use emit::Emitter;
 pub use event::{EngineEvent, EventKind, JobId, Stage};
+use global_slot::GlobalSlots;
 use net::Net;
 use scheduler::Scheduler;
 
@@ -141,11 +143,9 @@ impl JobStarter {
                         address: address.clone(),
                     })
                     .await;
-                    let Ok(_permit) = permits.acquire_owned().await else {
-                        return;
-                    };
                     wait_unpaused(paused).await;
-                    let report = check_address(&address, &ctx, &emit).await;
+                    let mut slots = GlobalSlots::Plain(permits);
+                    let report = check_address(&address, &ctx, &emit, &mut slots).await;
                     emit.send(EventKind::Finished(Box::new(report))).await;
                     drop(ticket);
                 });

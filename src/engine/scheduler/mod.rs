@@ -2,9 +2,11 @@
 //! queue, and session workers take addresses from it and check many of them in one SMTP
 //! session (one MAIL transaction, many RCPTs, pipelined when the server offers PIPELINING).
 //!
-//! Limits: `engine.concurrency` sessions in all, `engine.per_host` sessions per MX host, an
-//! optional interval between connections to one host, and per session at most
-//! `rcpts_per_session` RCPTs and `rejected_per_session` rejected ones before reconnecting.
+//! The scheduler holds queues and priorities only: the session limits (`engine.concurrency`
+//! in all, `engine.per_host` per server IP, `connect_interval`) are taken by the conversation
+//! layer ([`super::connect`]), the global slots through this scheduler's priority gate. Per
+//! session at most `rcpts_per_session` RCPTs and `rejected_per_session` rejected ones are sent
+//! before reconnecting.
 //! Per-run caches: MX per domain, catch-all per domain (probed once, in the first session that
 //! sees an accepted address), and hosts whose STARTTLS failed. A greylisted address is checked
 //! again after a real delay (`greylist_schedule`), up to `greylist_max_wait`.
@@ -16,8 +18,6 @@ mod worker;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-use tokio::sync::Semaphore;
 
 use gate::{Priority, PriorityGate};
 
@@ -47,20 +47,11 @@ pub struct Pending {
     pub unanswered_sessions: usize,
 }
 
-/// Sessions allowed to one MX host at once, and when it was last connected to.
-pub struct HostGate {
-    /// One permit per allowed session.
-    pub permits: Arc<Semaphore>,
-    /// The last connection's time, for `connect_interval`.
-    pub last_connect: tokio::sync::Mutex<Option<Instant>>,
-}
-
 /// The scheduler of one engine run.
 pub struct Scheduler {
     ctx: Arc<CheckContext>,
     sessions: Arc<PriorityGate>,
     domains: Mutex<HashMap<String, Arc<Domain>>>,
-    hosts: Mutex<HashMap<String, Arc<HostGate>>>,
     paused: tokio::sync::watch::Receiver<bool>,
 }
 
@@ -72,7 +63,6 @@ impl Scheduler {
             ctx,
             sessions,
             domains: Mutex::default(),
-            hosts: Mutex::default(),
             paused,
         })
     }
@@ -104,22 +94,6 @@ impl Scheduler {
             let domain = domain.clone();
             tokio::spawn(async move { worker::run(scheduler, domain).await });
         }
-    }
-
-    /// The gate of the host that the domain's sessions go to (its first MX host).
-    pub(super) fn gate(&self, host: &str) -> Arc<HostGate> {
-        let per_host = self.ctx.config.engine.per_host.max(1);
-        self.hosts
-            .lock()
-            .expect("hosts lock")
-            .entry(host.to_string())
-            .or_insert_with(|| {
-                Arc::new(HostGate {
-                    permits: Arc::new(Semaphore::new(per_host)),
-                    last_connect: tokio::sync::Mutex::new(None),
-                })
-            })
-            .clone()
     }
 
     /// The domain's claim on a global session slot: its remaining work, asked afresh each time
@@ -172,6 +146,11 @@ impl Scheduler {
             scheduler.enqueue(pending);
         });
         None
+    }
+
+    /// Whether new sessions are held.
+    pub fn is_paused(&self) -> bool {
+        *self.paused.borrow()
     }
 
     /// Waits while paused.

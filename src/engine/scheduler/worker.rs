@@ -5,12 +5,8 @@
 
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-use tokio::sync::TryAcquireError;
 
 use super::domain::Domain;
-use super::gate::GatePermit;
 use super::{Pending, Scheduler, complete};
 use crate::engine::check::{probe_address, probe_catch_all};
 use crate::engine::classify::{RcptClass, classify_rcpt, refuses_our_host};
@@ -18,6 +14,7 @@ use crate::engine::connect::{Ledger, Ready, Request, mail_from, note_refusal, op
 use crate::engine::context::CheckContext;
 use crate::engine::emit::Emitter;
 use crate::engine::event::Stage;
+use crate::engine::global_slot::GlobalSlots;
 use crate::engine::host_health::{AfterFailure, HostState};
 use crate::engine::outcome::{
     Decision, Refusal, rcpt_decision, refusal, session_failure, with_catch_all,
@@ -33,58 +30,34 @@ const MAX_BATCH: usize = 16;
 /// A pipelining session ends when fewer refusals than this are left in its budget.
 const MIN_BATCH: usize = 3;
 
-/// Runs until the domain's queue is empty. Between its sessions the worker renews its global
-/// session slot rather than giving it up: it keeps the slot unless another domain now has more
-/// work left.
+/// Runs until the domain's queue is empty. Between its sessions the worker keeps its global
+/// session slot rather than giving it up: the next session renews it unless another domain now
+/// has more work left, and gives it up before any wait for a host (see [`open_session`]).
 pub async fn run(scheduler: Arc<Scheduler>, domain: Arc<Domain>) {
-    let host = scheduler.gate(&domain.hosts[0].host);
-    let priority = scheduler.priority(&domain);
-    let mut slot: Option<GatePermit> = None;
+    let mut slots = GlobalSlots::Priority {
+        gate: scheduler.sessions.clone(),
+        priority: scheduler.priority(&domain),
+        kept: None,
+    };
     loop {
         if domain.release_worker_if_idle() {
             return;
         }
-        scheduler.wait_unpaused().await;
+        if scheduler.is_paused() {
+            slots.release_kept();
+            scheduler.wait_unpaused().await;
+        }
         if let Some(at) = backoff_deadline(&scheduler, &domain) {
             // The domain's server failed its last session: wait out its backoff without
             // holding a session slot that another domain could use.
-            slot = None;
+            slots.release_kept();
             tokio::time::sleep_until(at).await;
             continue;
         }
-        // Never hold a global slot while waiting for a host that another domain keeps busy.
-        let host_permit = match host.permits.clone().try_acquire_owned() {
-            Ok(permit) => permit,
-            Err(TryAcquireError::Closed) => return,
-            Err(TryAcquireError::NoPermits) => {
-                slot = None;
-                let Ok(permit) = host.permits.clone().acquire_owned().await else {
-                    return;
-                };
-                permit
-            }
-        };
-        let session_slot = match slot.take() {
-            Some(held) => held.renew(priority.clone()).await,
-            None => scheduler.sessions.acquire(priority.clone()).await,
-        };
-        {
-            let interval = Duration::from_secs_f64(scheduler.ctx.config.engine.connect_interval);
-            let mut last = host.last_connect.lock().await;
-            if let Some(previous) = *last {
-                let since = previous.elapsed();
-                if since < interval {
-                    tokio::time::sleep(interval - since).await;
-                }
-            }
-            *last = Some(Instant::now());
-        }
-        slot = Some(session_slot);
         let Some(owner) = domain.take(1).pop() else {
             continue;
         };
-        session_round(&scheduler, &domain, owner).await;
-        drop(host_permit);
+        session_round(&scheduler, &domain, owner, &mut slots).await;
         scheduler.spawn_workers(&domain);
     }
 }
@@ -103,7 +76,12 @@ fn backoff_deadline(scheduler: &Scheduler, domain: &Domain) -> Option<tokio::tim
 }
 
 /// One SMTP session: open it for `owner`, then RCPT as many queued addresses as the limits allow.
-async fn session_round(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, mut owner: Pending) {
+async fn session_round(
+    scheduler: &Arc<Scheduler>,
+    domain: &Arc<Domain>,
+    mut owner: Pending,
+    slots: &mut GlobalSlots,
+) {
     let ctx = scheduler.ctx();
     let smtputf8 = owner.prepared.address.needs_smtputf8();
     let request = Request {
@@ -118,7 +96,7 @@ async fn session_round(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, mut own
         stages: &mut report.stages,
     };
     let emit = owner.emit.clone();
-    match open_session(request, ctx, &emit, &mut ledger).await {
+    match open_session(request, ctx, &emit, &mut ledger, slots).await {
         Err(failure) => {
             let others = if smtputf8 {
                 Vec::new()
@@ -148,7 +126,13 @@ async fn session_round(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, mut own
                 settle(scheduler, pending, decision, failure.facts.clone()).await;
             }
         }
-        Ok(ready) => rcpt_loop(scheduler, domain, owner, ready).await,
+        Ok(mut ready) => {
+            let slot = ready.slot.take();
+            rcpt_loop(scheduler, domain, owner, ready).await;
+            if let Some(slot) = slot {
+                slots.keep(slot);
+            }
+        }
     }
 }
 
@@ -196,6 +180,7 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
         mail_deferred,
         host_permit: _host_permit,
         trial: _trial,
+        slot: _,
     } = ready;
     let mut mail_pending = mail_deferred;
     let ip: Option<IpAddr> = facts.ip.parse().ok();

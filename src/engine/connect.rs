@@ -74,7 +74,7 @@ pub struct Ledger<'a> {
 }
 
 enum HostOutcome {
-    Ready(Ready),
+    Ready(Box<Ready>),
     Decided(Decision, SmtpFacts),
     Next {
         reason: Reason,
@@ -200,7 +200,7 @@ pub async fn open_session(
                     ready.host_permit = host_permit.take();
                     ready.trial = trial.take();
                     ready.slot = slot.take();
-                    return Ok(ready);
+                    return Ok(*ready);
                 }
                 HostOutcome::Decided(decision, facts) => {
                     ledger.attempts.push(attempt(decision.reason.as_str()));
@@ -616,14 +616,14 @@ async fn converse(
     }
     let pipelining_broken = facts.ip.parse().is_ok_and(|ip| ctx.pipelining_broken(ip));
     if request.defer_mail && session.offers("PIPELINING") && !pipelining_broken {
-        return HostOutcome::Ready(Ready {
+        return HostOutcome::Ready(Box::new(Ready {
             session,
             facts,
             mail_deferred: true,
             host_permit: None,
             trial: None,
             slot: None,
-        });
+        }));
     }
     emit.stage(Stage::MailFrom).await;
     step!(
@@ -632,14 +632,14 @@ async fn converse(
             .await,
         "MAIL FROM"
     );
-    HostOutcome::Ready(Ready {
+    HostOutcome::Ready(Box::new(Ready {
         session,
         facts,
         mail_deferred: false,
         host_permit: None,
         trial: None,
         slot: None,
-    })
+    }))
 }
 
 /// The MAIL FROM command for this run. SMTPUTF8 is asked for whenever the server offers it, so

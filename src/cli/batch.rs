@@ -72,7 +72,7 @@ pub async fn run(args: &BatchArgs, config: Config, net: Net) -> anyhow::Result<i
         .entries
         .into_iter()
         .map(|e| e.address)
-        .filter(|a| !previous.contains(&a.trim().to_lowercase()))
+        .filter(|a| !previous.contains(&input::address_key(a)))
         .collect();
     let total = todo.len();
     let mut summary = Summary {

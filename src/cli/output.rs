@@ -1,5 +1,6 @@
-//! Text formats of the headless commands: a transcript line (swaks style), a one-line result,
-//! and the JSON object. Pure functions: they return strings and never write.
+//! Text formats of the headless commands: a transcript line (swaks style) and a one-line
+//! result; the JSON object is [`crate::export::JsonlWriter`]'s. Pure functions: they return
+//! strings and never write.
 //!
 //! Every piece of text that came from the user or a server goes through [`terminal_safe`], so
 //! an address or a reply cannot move the cursor, retitle the terminal or hide text; JSON
@@ -72,11 +73,6 @@ pub fn result_line(report: &Report, color: bool) -> String {
         line.push_str(&format!("  did you mean {}?", terminal_safe(suggestion)));
     }
     line
-}
-
-/// The report as one line of JSON, every control character escaped.
-pub fn json_line(report: &Report) -> String {
-    crate::export::json_record(report)
 }
 
 #[cfg(test)]

@@ -154,8 +154,9 @@ fn accept_csv_row(previous: &mut Previous, row: CsvRow) -> Result<(), String> {
     Ok(())
 }
 
+/// The header as batch writes it.
 fn header_line() -> Vec<u8> {
-    format!("{}\n", CSV_COLUMNS.join(",")).into_bytes()
+    crate::export::csv_header()
 }
 
 fn scan_jsonl(bytes: &[u8]) -> Result<Previous, String> {

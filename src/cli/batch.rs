@@ -14,7 +14,6 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 use super::args::{BatchArgs, BatchFormat};
 use super::exit;
-use super::output::terminal_safe;
 use super::resume;
 use crate::config::Config;
 use crate::engine::net::Net;
@@ -24,6 +23,7 @@ use crate::engine::verdict::{Report, Verdict};
 use crate::engine::{Engine, EngineHandle, EventKind, JobId, Stage};
 use crate::export::{Format, ReportWriter, report_writer};
 use crate::input::{self, LoadedList};
+use crate::text::terminal_safe;
 
 /// The exit code when Ctrl-C stops a run (128 + SIGINT, as shells report it); SIGTERM gives
 /// 143 and SIGHUP 129 (see [`crate::signal`]).

@@ -47,7 +47,7 @@ pub async fn run(args: &CheckArgs, config: Config, net: Net, color: bool) -> any
         if let EventKind::Finished(report) = &event.kind
             && let Some(notice) = notices.see(report)
         {
-            eprintln!("mxknock: {}", super::output::terminal_safe(&notice));
+            eprintln!("mxknock: {}", crate::text::terminal_safe(&notice));
         }
         let mut out = stdout.lock();
         printer.handle(event, &mut out)?;

@@ -522,7 +522,7 @@ fn save_transcript(app: &mut App, job: crate::engine::JobId, path: &Path) {
     let text: String = detail
         .lines
         .iter()
-        .map(|line| format!("{}\n", crate::cli::output::transcript_line(line, false)))
+        .map(|line| format!("{}\n", line.text_form()))
         .collect();
     match std::fs::write(path, text) {
         Ok(()) => app.info(format!("transcript saved to {}", path.display())),

@@ -161,7 +161,7 @@ pub async fn run(
     let targets = match targets(&config, &args.domains, demo) {
         Ok(targets) => targets,
         Err(e) => {
-            eprintln!("mxknock: doctor: {}", crate::cli::output::terminal_safe(&e));
+            eprintln!("mxknock: doctor: {}", crate::text::terminal_safe(&e));
             return Ok(exit::USAGE);
         }
     };

@@ -14,6 +14,7 @@ pub mod annotate;
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod exit;
 pub mod export;
 pub mod input;
 pub mod lab;

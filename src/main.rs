@@ -5,10 +5,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use mxknock::cli::args::{Cli, Command};
-use mxknock::cli::{annotate, batch, check, doctor, exit};
+use mxknock::cli::{annotate, batch, check, doctor};
 use mxknock::config::{ColorMode, Config, Overrides};
 use mxknock::engine::Engine;
 use mxknock::engine::net::Net;
+use mxknock::exit;
 use mxknock::lab::{Lab, LabOptions};
 use mxknock::tui::{self, Launch, keymap::Keymap};
 

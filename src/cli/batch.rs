@@ -13,7 +13,6 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 use super::args::{BatchArgs, BatchFormat};
-use super::exit;
 use super::resume;
 use crate::config::Config;
 use crate::engine::net::Net;
@@ -21,6 +20,7 @@ use crate::engine::notice::RunNotices;
 use crate::engine::stats::StatsSnapshot;
 use crate::engine::verdict::{Report, Verdict};
 use crate::engine::{Engine, EngineHandle, EventKind, JobId, Stage};
+use crate::exit;
 use crate::export::{Format, ReportWriter, report_writer};
 use crate::input::{self, LoadedList};
 use crate::text::terminal_safe;

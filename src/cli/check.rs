@@ -7,7 +7,6 @@ use std::io::Write;
 use std::sync::Arc;
 
 use super::args::CheckArgs;
-use super::exit;
 use super::output::{result_line, transcript_line};
 use crate::config::Config;
 use crate::engine::net::Net;
@@ -15,6 +14,7 @@ use crate::engine::notice::RunNotices;
 use crate::engine::transcript::TranscriptLine;
 use crate::engine::verdict::{Report, Verdict};
 use crate::engine::{Engine, EngineEvent, EventKind};
+use crate::exit;
 use crate::export::{JsonlWriter, ReportWriter};
 
 /// How to print.

@@ -7,6 +7,5 @@ pub mod args;
 pub mod batch;
 pub mod check;
 pub mod doctor;
-pub mod exit;
 pub mod output;
 pub mod resume;

@@ -54,7 +54,7 @@ impl Ended {
     /// The process exit code: 0 after a quit, 128 + the signal's number after a signal.
     pub fn exit_code(self) -> i32 {
         match self {
-            Ended::Quit => crate::cli::exit::OK,
+            Ended::Quit => crate::exit::OK,
             Ended::Signal(number) => 128 + number,
         }
     }

@@ -27,9 +27,9 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::cli::args::DoctorArgs;
-use crate::cli::exit;
 use crate::config::{Config, EngineConfig};
 use crate::engine::net::Net;
+use crate::exit;
 pub use probe::Target;
 pub use report::{Check, DoctorReport, Status};
 

@@ -13,6 +13,7 @@ pub mod address;
 pub mod annotate;
 pub mod cli;
 pub mod config;
+pub mod doctor;
 pub mod engine;
 pub mod exit;
 pub mod export;

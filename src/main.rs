@@ -5,8 +5,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use mxknock::cli::args::{Cli, Command};
-use mxknock::cli::{annotate, batch, check, doctor};
+use mxknock::cli::{annotate, batch, check};
 use mxknock::config::{ColorMode, Config, Overrides};
+use mxknock::doctor;
 use mxknock::engine::Engine;
 use mxknock::engine::net::Net;
 use mxknock::exit;

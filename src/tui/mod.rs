@@ -28,7 +28,7 @@ use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::sync::mpsc;
 
-use crate::cli::doctor::{DoctorReport, DoctorRunner};
+use crate::doctor::{DoctorReport, DoctorRunner};
 use crate::engine::verdict::Report;
 use crate::engine::{EngineEvent, EngineHandle};
 use crate::input;

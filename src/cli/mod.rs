@@ -6,5 +6,6 @@ pub mod annotate;
 pub mod args;
 pub mod batch;
 pub mod check;
+pub mod doctor;
 pub mod output;
 pub mod resume;

@@ -19,6 +19,7 @@ pub mod exit;
 pub mod export;
 pub mod input;
 pub mod lab;
+pub mod proxy_url;
 pub mod signal;
 pub mod text;
 pub mod tui;

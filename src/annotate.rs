@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use crate::export::CSV_COLUMNS;
-use crate::input::address_column;
+use crate::input::{BOM, address_column, address_key, strip_bom};
 
 /// The result columns a row gets: batch's CSV columns but the address, which the row has.
 pub fn result_columns() -> impl Iterator<Item = &'static str> {
@@ -18,7 +18,7 @@ pub fn result_columns() -> impl Iterator<Item = &'static str> {
 /// `batch`'s CSV output, by address.
 #[derive(Debug, Default)]
 pub struct Results {
-    /// The result cells of each address (lowercased, trimmed), in [`result_columns`] order.
+    /// The result cells of each address (by [`address_key`]), in [`result_columns`] order.
     by_address: HashMap<String, Vec<String>>,
 }
 
@@ -48,7 +48,7 @@ impl Results {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
                 format!("line {line}: unreadable CSV row: {e}")
             })?;
-            let key = record.get(address).unwrap_or("").trim().to_lowercase();
+            let key = address_key(record.get(address).unwrap_or(""));
             if key.is_empty() {
                 continue;
             }
@@ -73,7 +73,7 @@ impl Results {
 
     fn cells(&self, address: &str) -> Option<&[String]> {
         self.by_address
-            .get(&address.trim().to_lowercase())
+            .get(&address_key(address))
             .map(Vec::as_slice)
     }
 }
@@ -92,12 +92,6 @@ pub struct Annotated {
     pub without_address: Vec<usize>,
     /// Lines of the list that could not be read as CSV, with the reason (not written).
     pub unreadable: Vec<(usize, String)>,
-}
-
-const BOM: &[u8] = b"\xEF\xBB\xBF";
-
-fn strip_bom(bytes: &[u8]) -> &[u8] {
-    bytes.strip_prefix(BOM).unwrap_or(bytes)
 }
 
 /// Joins `results` onto a CSV list: its header and rows as they are, byte for byte (any

@@ -489,7 +489,7 @@ impl Config {
         }
         self.engine.validate_waits()?;
         if let Some(proxy) = self.smtp.proxy.as_deref().filter(|p| !p.is_empty()) {
-            crate::engine::proxy::Socks5Proxy::parse(proxy).map_err(|message| {
+            crate::proxy_url::Socks5Proxy::parse(proxy).map_err(|message| {
                 ConfigError::Invalid {
                     setting: "smtp.proxy".into(),
                     message,

@@ -1,7 +1,9 @@
 //! Writing results: CSV (one row per address, the documented columns) or JSON lines (the full
-//! report), chosen by the file's extension.
+//! report). One writer per format ([`CsvWriter`], [`JsonlWriter`], both [`ReportWriter`]s)
+//! writes them for the TUI's export, `batch` and `check --json`, so the bytes are the same
+//! whichever front end wrote them.
 
-use std::io::Write;
+use std::io::{self, Write};
 use std::path::Path;
 
 use crate::engine::verdict::Report;
@@ -117,6 +119,106 @@ fn needs_json_escape(c: char) -> bool {
     matches!(c, '\u{80}'..='\u{9f}') || crate::text::is_format_control(c)
 }
 
+/// Writes reports in one format, each whole: the one writer of report CSV rows and JSON
+/// lines, used by the TUI's export ([`write_reports`]), `batch` and `check --json`.
+///
+/// Every call hands the output one whole row (or line), newline included, in a single
+/// `write_all`, so what an interrupted run leaves ends in at most one unfinished row.
+pub trait ReportWriter {
+    /// What starts a file: the CSV header; nothing for JSON lines.
+    fn write_header(&mut self) -> io::Result<()>;
+    /// One report: a CSV row ([`csv_record`]) or a JSON line ([`json_record`]).
+    fn write_report(&mut self, report: &Report) -> io::Result<()>;
+    /// Flushes what was written to the output.
+    fn flush(&mut self) -> io::Result<()>;
+}
+
+/// Report CSV: the [`CSV_COLUMNS`] header, then one row per report.
+pub struct CsvWriter<W> {
+    out: W,
+}
+
+impl<W: Write> CsvWriter<W> {
+    /// A writer over `out`; it writes nothing until asked.
+    pub fn new(out: W) -> Self {
+        CsvWriter { out }
+    }
+}
+
+impl<W: Write> ReportWriter for CsvWriter<W> {
+    fn write_header(&mut self) -> io::Result<()> {
+        self.out.write_all(&csv_header())
+    }
+
+    fn write_report(&mut self, report: &Report) -> io::Result<()> {
+        self.out.write_all(&csv_line(csv_record(report)))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// JSON lines: one [`json_record`] and a newline per report; no header.
+pub struct JsonlWriter<W> {
+    out: W,
+}
+
+impl<W: Write> JsonlWriter<W> {
+    /// A writer over `out`.
+    pub fn new(out: W) -> Self {
+        JsonlWriter { out }
+    }
+}
+
+impl<W: Write> ReportWriter for JsonlWriter<W> {
+    fn write_header(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn write_report(&mut self, report: &Report) -> io::Result<()> {
+        let mut line = json_record(report);
+        line.push('\n');
+        self.out.write_all(line.as_bytes())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// The writer of `format` over `out`.
+pub fn report_writer<'a, W: Write + Send + 'a>(
+    out: W,
+    format: Format,
+) -> Box<dyn ReportWriter + Send + 'a> {
+    match format {
+        Format::Csv => Box::new(CsvWriter::new(out)),
+        Format::Jsonl => Box::new(JsonlWriter::new(out)),
+    }
+}
+
+/// The CSV header line, newline included, as [`CsvWriter`] writes it.
+pub fn csv_header() -> Vec<u8> {
+    csv_line(CSV_COLUMNS)
+}
+
+/// One CSV row with its newline (quoted where needed, as the csv crate does).
+fn csv_line<I, T>(cells: I) -> Vec<u8>
+where
+    I: IntoIterator<Item = T>,
+    T: AsRef<[u8]>,
+{
+    // The buffer size changes only how often the row is copied out, never its bytes.
+    let mut writer = csv::WriterBuilder::new()
+        .buffer_capacity(1024)
+        .from_writer(Vec::with_capacity(256));
+    writer
+        .write_record(cells)
+        .expect("writing to memory cannot fail");
+    writer.into_inner().expect("writing to memory cannot fail")
+}
+
 /// Writes `reports` to `path` in the format its extension names; returns how many were written.
 pub fn write_reports<'a>(
     path: &Path,
@@ -126,30 +228,14 @@ pub fn write_reports<'a>(
         .ok_or_else(|| format!("{}: use a .csv or .jsonl file name", path.display()))?;
     let file = std::fs::File::create(path)
         .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-    let mut out = std::io::BufWriter::new(file);
+    let mut writer = report_writer(io::BufWriter::new(file), format);
+    writer.write_header().map_err(|e| e.to_string())?;
     let mut count = 0;
-    match format {
-        Format::Csv => {
-            let mut writer = csv::Writer::from_writer(out);
-            writer
-                .write_record(CSV_COLUMNS)
-                .map_err(|e| e.to_string())?;
-            for report in reports {
-                writer
-                    .write_record(csv_record(report))
-                    .map_err(|e| e.to_string())?;
-                count += 1;
-            }
-            writer.flush().map_err(|e| e.to_string())?;
-        }
-        Format::Jsonl => {
-            for report in reports {
-                writeln!(out, "{}", json_record(report)).map_err(|e| e.to_string())?;
-                count += 1;
-            }
-            out.flush().map_err(|e| e.to_string())?;
-        }
+    for report in reports {
+        writer.write_report(report).map_err(|e| e.to_string())?;
+        count += 1;
     }
+    writer.flush().map_err(|e| e.to_string())?;
     Ok(count)
 }
 
@@ -207,6 +293,17 @@ mod tests {
         let back: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(back["address"], address);
         assert_eq!(back["detail"], "\u{9f}");
+    }
+
+    #[test]
+    fn csv_lines_are_quoted_and_end_in_a_newline() {
+        assert_eq!(csv_line(["a", "b,c", "d\"e"]), b"a,\"b,c\",\"d\"\"e\"\n");
+        assert_eq!(
+            csv_header(),
+            format!("{}\n", CSV_COLUMNS.join(",")).into_bytes()
+        );
+        let long = "x".repeat(5000);
+        assert_eq!(csv_line([long.as_str()]), format!("{long}\n").into_bytes());
     }
 
     #[test]

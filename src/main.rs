@@ -5,10 +5,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use mxknock::cli::args::{Cli, Command};
-use mxknock::cli::{annotate, batch, check, doctor, exit};
+use mxknock::cli::{annotate, batch, check, doctor};
 use mxknock::config::{ColorMode, Config, Overrides};
+use mxknock::doctor::DoctorRunner;
 use mxknock::engine::Engine;
 use mxknock::engine::net::Net;
+use mxknock::exit;
 use mxknock::lab::{Lab, LabOptions};
 use mxknock::tui::{self, Launch, keymap::Keymap};
 
@@ -129,7 +131,7 @@ async fn run_tui(
         return Ok(exit::USAGE);
     }
     let config = std::sync::Arc::new(config);
-    let doctor = doctor::DoctorRunner::new(config.clone(), net.clone(), demo).ok();
+    let doctor = DoctorRunner::new(config.clone(), net.clone(), demo).ok();
     let (engine, events) = Engine::start(config, net);
     let launch = Launch {
         file,

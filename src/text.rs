@@ -1,7 +1,10 @@
 //! Which characters may never be shown or sent as they are: the invisible Unicode format
 //! characters (general category Cf) and the line and paragraph separators. They can hide,
 //! reorder or disguise text on a terminal and in a spreadsheet, so addresses holding them are
-//! refused and server text shows them as escapes.
+//! refused and server text shows them as escapes ([`terminal_safe`], the one sanitiser for
+//! terminals, used by the engine for server text and by the TUI and the headless commands).
+
+use std::fmt::Write as _;
 
 /// Every Cf range of Unicode 15, plus U+2028/U+2029 (line and paragraph separators).
 const FORMAT_CONTROLS: &[(char, char)] = &[
@@ -34,6 +37,37 @@ pub fn is_format_control(c: char) -> bool {
         .any(|&(low, high)| (low..=high).contains(&c))
 }
 
+/// `text` with every control character (C0 incl. TAB/CR/LF/ESC, DEL, C1 U+0080..U+009F) and
+/// every invisible format character or separator ([`is_format_control`]) shown as a visible
+/// escape: `\x1b`, `\x7f`, `\u{85}`, `\u{202e}`. A literal backslash stays as is. The result can
+/// be written to a terminal safely, and making it safe again changes nothing.
+pub fn terminal_safe(text: &str) -> String {
+    if !text.chars().any(needs_escape) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        push_visible(&mut out, c);
+    }
+    out
+}
+
+/// True for characters that [`terminal_safe`] escapes.
+fn needs_escape(c: char) -> bool {
+    c.is_control() || is_format_control(c)
+}
+
+/// Appends `c`, or its escape when it is a control character.
+fn push_visible(out: &mut String, c: char) {
+    if !needs_escape(c) {
+        out.push(c);
+    } else if c.is_ascii() {
+        let _ = write!(out, "\\x{:02x}", u32::from(c));
+    } else {
+        let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,5 +88,18 @@ mod tests {
         for c in ['a', 'é', 'ß', '日', '\u{1F600}', ' '] {
             assert!(!is_format_control(c), "{c}");
         }
+    }
+
+    #[test]
+    fn terminal_safe_escapes_controls_and_invisible_characters_once() {
+        assert_eq!(terminal_safe("250 Ok"), "250 Ok");
+        assert_eq!(terminal_safe("a\u{1b}[2Jb\u{7f}\tc"), r"a\x1b[2Jb\x7f\x09c");
+        assert_eq!(
+            terminal_safe("x\u{85}\u{202e}y\u{feff}"),
+            r"x\u{85}\u{202e}y\u{feff}"
+        );
+        assert_eq!(terminal_safe(r"back\slash é"), r"back\slash é");
+        let once = terminal_safe("\u{9b}2J\r\n");
+        assert_eq!(terminal_safe(&once), once);
     }
 }

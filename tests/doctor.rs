@@ -9,8 +9,8 @@ use std::net::{IpAddr, TcpListener};
 use std::time::{Duration, Instant};
 
 use common::{mxknock, mxknock_with_env};
-use mxknock::cli::doctor::{self, Status, Target};
 use mxknock::config::Config;
+use mxknock::doctor::{self, Status, Target};
 use mxknock::engine::net::Net;
 use mxknock::lab::{Lab, LabOptions};
 use serde_json::Value;
@@ -471,8 +471,8 @@ mod tui {
 
     use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
     use futures::StreamExt;
-    use mxknock::cli::doctor::{DoctorReport, DoctorRunner};
     use mxknock::config::Config;
+    use mxknock::doctor::{DoctorReport, DoctorRunner};
     use mxknock::engine::Engine;
     use mxknock::lab::{Lab, LabOptions};
     use mxknock::tui::action::Action;
@@ -512,7 +512,7 @@ mod tui {
         app.close_doctor();
         assert!(app.update(Action::Doctor).is_empty(), "already running");
         app.close_doctor();
-        let report = DoctorReport::new(vec![mxknock::cli::doctor::Check::warn(
+        let report = DoctorReport::new(vec![mxknock::doctor::Check::warn(
             "HELO",
             "verifier is not a fully qualified domain name",
             "set --helo",

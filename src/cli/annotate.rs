@@ -7,9 +7,9 @@ use std::path::Path;
 
 use super::args::AnnotateArgs;
 use super::batch::same_file;
-use super::exit;
 use super::resume;
 use crate::annotate::{Results, annotate_csv, annotate_text};
+use crate::exit;
 use crate::export::Format;
 
 /// How many line numbers of rows without a result are listed.

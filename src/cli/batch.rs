@@ -13,8 +13,6 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 use super::args::{BatchArgs, BatchFormat};
-use super::exit;
-use super::output::{json_line, terminal_safe};
 use super::resume;
 use crate::config::Config;
 use crate::engine::net::Net;
@@ -22,8 +20,10 @@ use crate::engine::notice::RunNotices;
 use crate::engine::stats::StatsSnapshot;
 use crate::engine::verdict::{Report, Verdict};
 use crate::engine::{Engine, EventKind, JobId, Stage};
-use crate::export::{CSV_COLUMNS, Format, csv_record};
+use crate::exit;
+use crate::export::{Format, ReportWriter, report_writer};
 use crate::input::{self, LoadedList};
+use crate::text::terminal_safe;
 
 /// The exit code when Ctrl-C stops a run (128 + SIGINT, as shells report it); SIGTERM gives
 /// 143 and SIGHUP 129 (see [`crate::signal`]).
@@ -72,7 +72,7 @@ pub async fn run(args: &BatchArgs, config: Config, net: Net) -> anyhow::Result<i
         .entries
         .into_iter()
         .map(|e| e.address)
-        .filter(|a| !previous.contains(&a.trim().to_lowercase()))
+        .filter(|a| !previous.contains(&input::address_key(a)))
         .collect();
     let total = todo.len();
     let mut summary = Summary {
@@ -201,8 +201,7 @@ pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
 
 /// Where results go: every row is written whole and flushed at once.
 struct Sink {
-    out: Box<dyn Write + Send>,
-    format: Format,
+    writer: Box<dyn ReportWriter + Send>,
 }
 
 impl Sink {
@@ -245,9 +244,14 @@ impl Sink {
                 )
             }
         };
-        let mut sink = Sink { out, format };
-        if format == Format::Csv && !has_header {
-            sink.put(&csv_line(CSV_COLUMNS))
+        let mut sink = Sink {
+            writer: report_writer(out, format),
+        };
+        if !has_header {
+            // The CSV header; JSON lines have none.
+            sink.writer
+                .write_header()
+                .and_then(|()| sink.writer.flush())
                 .map_err(|e| format!("cannot write the CSV header: {e}"))?;
         }
         Ok((sink, previous))
@@ -255,30 +259,9 @@ impl Sink {
 
     /// Writes one result and flushes it.
     fn write(&mut self, report: &Report) -> std::io::Result<()> {
-        let line = match self.format {
-            Format::Csv => csv_line(csv_record(report)),
-            Format::Jsonl => format!("{}\n", json_line(report)).into_bytes(),
-        };
-        self.put(&line)
+        self.writer.write_report(report)?;
+        self.writer.flush()
     }
-
-    fn put(&mut self, line: &[u8]) -> std::io::Result<()> {
-        self.out.write_all(line)?;
-        self.out.flush()
-    }
-}
-
-/// One CSV row with its newline.
-fn csv_line<I, T>(cells: I) -> Vec<u8>
-where
-    I: IntoIterator<Item = T>,
-    T: AsRef<[u8]>,
-{
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer
-        .write_record(cells)
-        .expect("writing to memory cannot fail");
-    writer.into_inner().expect("writing to memory cannot fail")
 }
 
 /// A progress bar on standard error when it is a terminal; hidden otherwise.
@@ -391,6 +374,90 @@ impl Summary {
 mod tests {
     use super::*;
 
+    /// Reports with what CSV and JSON must quote or escape: commas, quotes, line breaks,
+    /// formula starts, C1 controls, invisible characters and non-ASCII text.
+    fn awkward_reports() -> Vec<Report> {
+        use crate::engine::verdict::{Reason, SmtpFacts};
+        let mut ok = Report::new(
+            "Alice@Lab.Test",
+            Reason::Ok,
+            "250 2.1.5 Ok, \"fine\"\r\nyes",
+        );
+        ok.normalized = Some("Alice@lab.test".into());
+        ok.flags.role_account = true;
+        ok.catch_all = Some(false);
+        ok.duration_ms = 312;
+        ok.smtp = Some(SmtpFacts {
+            host: "mx1.lab.test".into(),
+            code: Some(250),
+            message: Some("=HYPERLINK(\"x\")".into()),
+            ..Default::default()
+        });
+        let mut gone = Report::new(
+            "bücher@lab.test",
+            Reason::NoSuchUser,
+            "-1 \u{85}\u{202e}gone",
+        );
+        gone.flags.free_provider = true;
+        gone.catch_all = Some(true);
+        vec![
+            ok,
+            gone,
+            Report::new("not an address", Reason::InvalidSyntax, ""),
+        ]
+    }
+
+    #[tokio::test]
+    async fn the_tui_export_and_batch_write_the_same_bytes() {
+        use crate::engine::{EngineEvent, JobId};
+        use crate::tui::app::{App, Effect};
+        use crate::tui::keymap::Keymap;
+        let reports = awkward_reports();
+        let lab = Lab::start(LabOptions::fast()).await.unwrap();
+        let (engine, _events) = Engine::start(
+            Arc::new(Config::default()),
+            lab.net(Duration::from_secs(2)).unwrap(),
+        );
+        let mut app = App::new(Keymap::default());
+        let checks = app.add_addresses(reports.iter().map(|r| (r.address.clone(), 1)));
+        for (n, (effect, report)) in checks.into_iter().zip(&reports).enumerate() {
+            let Effect::Check { row, .. } = effect else {
+                panic!("{effect:?}")
+            };
+            let job = JobId(1000 + n as u64);
+            app.bind_job(row, job);
+            app.apply(EngineEvent {
+                job,
+                kind: EventKind::Finished(Box::new(report.clone())),
+            });
+        }
+        app.refresh_view();
+        let dir = tempfile::tempdir().unwrap();
+        for (name, format) in [("out.csv", Format::Csv), ("out.jsonl", Format::Jsonl)] {
+            let from_tui = dir.path().join(format!("tui-{name}"));
+            let effects = vec![Effect::Export {
+                path: from_tui.clone(),
+                overwrite: false,
+            }];
+            crate::tui::carry_out(&mut app, &engine, effects);
+            let from_batch = dir.path().join(format!("batch-{name}"));
+            let (mut sink, _) = Sink::open(Some(&from_batch), format, false).unwrap();
+            for report in &reports {
+                sink.write(report).unwrap();
+            }
+            drop(sink);
+            let tui = std::fs::read(&from_tui).unwrap();
+            assert_eq!(tui, std::fs::read(&from_batch).unwrap(), "{name}");
+            let lines = tui.iter().filter(|&&b| b == b'\n').count();
+            // CSV: the header, three rows, and the line break quoted in the first one.
+            let expected = match format {
+                Format::Csv => 1 + reports.len() + 1,
+                Format::Jsonl => reports.len(),
+            };
+            assert_eq!(lines, expected, "{name}");
+        }
+    }
+
     #[test]
     fn the_format_comes_from_the_flag_then_the_extension_then_csv() {
         let args = |output: Option<&str>, format: Option<BatchFormat>| BatchArgs {
@@ -406,10 +473,5 @@ mod tests {
             output_format(&args(Some("r.csv"), Some(BatchFormat::Jsonl))),
             Format::Jsonl
         );
-    }
-
-    #[test]
-    fn csv_lines_are_quoted_and_end_in_a_newline() {
-        assert_eq!(csv_line(["a", "b,c", "d\"e"]), b"a,\"b,c\",\"d\"\"e\"\n");
     }
 }

@@ -7,14 +7,15 @@ use std::io::Write;
 use std::sync::Arc;
 
 use super::args::CheckArgs;
-use super::exit;
-use super::output::{json_line, result_line, transcript_line};
+use super::output::{result_line, transcript_line};
 use crate::config::Config;
 use crate::engine::net::Net;
 use crate::engine::notice::RunNotices;
 use crate::engine::transcript::TranscriptLine;
 use crate::engine::verdict::{Report, Verdict};
 use crate::engine::{Engine, EngineEvent, EventKind};
+use crate::exit;
+use crate::export::{JsonlWriter, ReportWriter};
 
 /// How to print.
 #[derive(Clone, Copy, Debug)]
@@ -46,7 +47,7 @@ pub async fn run(args: &CheckArgs, config: Config, net: Net, color: bool) -> any
         if let EventKind::Finished(report) = &event.kind
             && let Some(notice) = notices.see(report)
         {
-            eprintln!("mxknock: {}", super::output::terminal_safe(&notice));
+            eprintln!("mxknock: {}", crate::text::terminal_safe(&notice));
         }
         let mut out = stdout.lock();
         printer.handle(event, &mut out)?;
@@ -120,7 +121,7 @@ impl OrderedPrinter {
                 if self.mode.transcript {
                     report.transcript = Some(held.lines);
                 }
-                writeln!(out, "{}", json_line(&report))?;
+                JsonlWriter::new(&mut *out).write_report(&report)?;
             } else {
                 writeln!(out, "{}", result_line(&report, self.mode.color))?;
                 if self.mode.transcript && self.next + 1 < self.total {

@@ -1,12 +1,12 @@
 //! The headless front end: `check` and `batch`. Consumes engine events and writes text
-//! or JSON; shares the engine with the TUI. `annotate` joins batch results onto their list;
-//! `doctor` checks whether this machine is fit to verify at all.
+//! or JSON (through [`crate::export`]'s writers); shares the engine with the TUI. `annotate`
+//! joins batch results onto their list; `doctor` runs [`crate::doctor`]'s checks of whether
+//! this machine is fit to verify at all and prints them. Exit codes are [`crate::exit`]'s.
 
 pub mod annotate;
 pub mod args;
 pub mod batch;
 pub mod check;
 pub mod doctor;
-pub mod exit;
 pub mod output;
 pub mod resume;

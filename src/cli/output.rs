@@ -1,40 +1,31 @@
-//! Text formats of the headless commands: a transcript line (swaks style), a one-line result,
-//! and the JSON object. Pure functions: they return strings and never write.
+//! Text formats of the headless commands: a transcript line (swaks style) and a one-line
+//! result; the JSON object is [`crate::export::JsonlWriter`]'s. Pure functions: they return
+//! strings and never write.
 //!
-//! Every piece of text that came from the user or a server goes through [`terminal_safe`], so
+//! Every piece of text that came from the user or a server goes through [`terminal_safe`] (in [`crate::text`]), so
 //! an address or a reply cannot move the cursor, retitle the terminal or hide text; JSON
 //! escapes the controls serde_json leaves raw ([`crate::export::json_record`]).
 
 use crossterm::style::Stylize;
 
-use crate::engine::smtp::reply::sanitize;
 use crate::engine::transcript::{Direction, TranscriptLine};
 use crate::engine::verdict::{Report, Verdict};
+use crate::text::terminal_safe;
 
-/// `text` with control characters and invisible format controls shown as escapes (`\x1b`,
-/// `\u{85}`): the engine's sanitiser, which the TUI's text has been through too.
-pub fn terminal_safe(text: &str) -> String {
-    sanitize(text.as_bytes())
-}
-
-/// `  0.123s  <-  250 2.1.5 Ok  (12 ms)`
+/// `  0.123s  <-  250 2.1.5 Ok  (12 ms)`: the line's one text form
+/// ([`TranscriptLine::text_form`]), coloured when asked.
 pub fn transcript_line(line: &TranscriptLine, color: bool) -> String {
-    let at = format!("{:>8.3}s", line.at.as_secs_f64());
-    let timing = line
-        .response_time
-        .map(|t| format!("  ({} ms)", t.as_millis()))
-        .unwrap_or_default();
-    let body = format!("{:<3} {}", line.mark(), terminal_safe(&line.text));
+    let form = line.text_form();
     if !color {
-        return format!("{at}  {body}{timing}");
+        return form.to_string();
     }
     let body = match line.direction {
-        Direction::Sent => body.cyan().to_string(),
-        Direction::Received => body.green().to_string(),
-        Direction::Unexpected => body.red().to_string(),
-        Direction::Info => body.dark_grey().to_string(),
+        Direction::Sent => form.body.cyan().to_string(),
+        Direction::Received => form.body.green().to_string(),
+        Direction::Unexpected => form.body.red().to_string(),
+        Direction::Info => form.body.dark_grey().to_string(),
     };
-    format!("{}  {body}{}", at.dark_grey(), timing.dark_grey())
+    format!("{}  {body}{}", form.at.dark_grey(), form.timing.dark_grey())
 }
 
 /// `alice@lab.test  deliverable  ok  250 2.1.5 Ok  [mx1.lab.test]  flags: role_account`
@@ -72,11 +63,6 @@ pub fn result_line(report: &Report, color: bool) -> String {
         line.push_str(&format!("  did you mean {}?", terminal_safe(suggestion)));
     }
     line
-}
-
-/// The report as one line of JSON, every control character escaped.
-pub fn json_line(report: &Report) -> String {
-    crate::export::json_record(report)
 }
 
 #[cfg(test)]

@@ -10,11 +10,12 @@ use std::fs::{File, OpenOptions};
 use std::path::Path;
 
 use crate::export::{CSV_COLUMNS, Format};
+use crate::input::address_key;
 
 /// The complete rows found in an earlier run's output.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Previous {
-    /// The addresses already written, lowercased (duplicates in lists collapse the same way).
+    /// The addresses already written, by [`address_key`] (duplicates in lists collapse the same way).
     pub addresses: HashSet<String>,
     /// How many result rows were found.
     pub rows: usize,
@@ -147,14 +148,15 @@ fn accept_csv_row(previous: &mut Previous, row: CsvRow) -> Result<(), String> {
             CSV_COLUMNS.len()
         ));
     }
-    previous.addresses.insert(row.address.trim().to_lowercase());
+    previous.addresses.insert(address_key(&row.address));
     previous.rows += 1;
     previous.keep = row.end;
     Ok(())
 }
 
+/// The header as batch writes it.
 fn header_line() -> Vec<u8> {
-    format!("{}\n", CSV_COLUMNS.join(",")).into_bytes()
+    crate::export::csv_header()
 }
 
 fn scan_jsonl(bytes: &[u8]) -> Result<Previous, String> {
@@ -177,7 +179,7 @@ fn scan_jsonl(bytes: &[u8]) -> Result<Previous, String> {
                 "line {line_number}: a JSON line without an \"address\"; not output of mxknock batch?"
             ));
         };
-        previous.addresses.insert(address.trim().to_lowercase());
+        previous.addresses.insert(address_key(address));
         previous.rows += 1;
         previous.keep = start as u64;
     }

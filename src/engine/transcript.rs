@@ -1,4 +1,6 @@
-//! One line of an SMTP conversation as the engine saw it, and how it is marked (swaks style).
+//! One line of an SMTP conversation as the engine saw it, how it is marked (swaks style), and
+//! its one text form ([`TranscriptLine::text_form`]), which `check --transcript` prints and
+//! the TUI's "save transcript" writes.
 
 use std::time::Duration;
 
@@ -50,6 +52,41 @@ impl TranscriptLine {
             (Direction::Info, _) => "===",
         }
     }
+
+    /// The line's one text form, `   1.234s  <-  250 2.1.5 Ok  (12 ms)`: the time since the
+    /// check started, the mark and the text (terminal-safe), and the response time.
+    pub fn text_form(&self) -> TextForm {
+        TextForm {
+            at: format!("{:>8.3}s", self.at.as_secs_f64()),
+            body: format!(
+                "{:<3} {}",
+                self.mark(),
+                crate::text::terminal_safe(&self.text)
+            ),
+            timing: self
+                .response_time
+                .map(|t| format!("  ({} ms)", t.as_millis()))
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// The pieces of a transcript line's text form, so a front end can colour each; shown with
+/// `Display` they are the plain line: `{at}  {body}{timing}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextForm {
+    /// `   1.234s`
+    pub at: String,
+    /// `<-  250 2.1.5 Ok`: the mark, padded, and the text.
+    pub body: String,
+    /// `  (12 ms)`, or empty when the line has no response time.
+    pub timing: String,
+}
+
+impl std::fmt::Display for TextForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}  {}{}", self.at, self.body, self.timing)
+    }
 }
 
 fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -94,5 +131,22 @@ mod tests {
         assert_eq!(json["at_ms"], 1500);
         assert_eq!(json["response_ms"], 12);
         assert_eq!(json["direction"], "sent");
+    }
+
+    #[test]
+    fn the_text_form_shows_time_mark_text_and_response_time() {
+        let mut received = line(Direction::Received, true);
+        received.text = "250 2.1.5 Ok".into();
+        assert_eq!(
+            received.text_form().to_string(),
+            "   1.500s  <~  250 2.1.5 Ok  (12 ms)"
+        );
+        let mut sent = line(Direction::Sent, false);
+        sent.response_time = None;
+        sent.text = "RCPT TO:<\u{1b}[2J@x.test>".into();
+        assert_eq!(
+            sent.text_form().to_string(),
+            r"   1.500s  ->  RCPT TO:<\x1b[2J@x.test>"
+        );
     }
 }

@@ -4,12 +4,11 @@
 
 use std::io::{self, BufRead};
 
+use super::bom::{BOM, strip_bom};
+
 /// Most bytes in one line of a list, the line ending (LF or CRLF) and a byte-order mark
 /// excluded. Longer lines are bad rows; the same cap holds for a CSV record over several lines.
 pub const MAX_LINE: usize = 4096;
-
-/// The UTF-8 byte-order mark, dropped from the start of the first line.
-const BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// One physical line of a list.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -131,8 +130,8 @@ impl CappedLine {
     /// The line without the CR of a CRLF (and, on the `first` line, without a BOM), or its
     /// length when that is over the cap.
     fn content(mut self, first: bool) -> Content {
-        let bom = if first && self.kept.starts_with(BOM) {
-            BOM.len()
+        let bom = if first {
+            self.kept.len() - strip_bom(&self.kept).len()
         } else {
             0
         };

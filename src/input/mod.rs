@@ -9,6 +9,8 @@
 //! (never replaced by U+FFFD), a NUL byte, a control character in the address, or a CSV quote
 //! that never closes (module `records`, which then reads on from the next line).
 
+mod bom;
+mod key;
 mod lines;
 mod records;
 
@@ -20,6 +22,8 @@ use std::path::Path;
 use lines::{BoundedLines, Content, RawLine, decode, too_long};
 use records::{Record, Records};
 
+pub use bom::{BOM, strip_bom};
+pub use key::address_key;
 pub use lines::MAX_LINE;
 
 /// One address of a list, with where it first appeared and how often.
@@ -189,7 +193,8 @@ fn collect_csv(mut records: Records<impl BufRead>) -> io::Result<LoadedList> {
 /// Whether the first line that is not blank or a `#` comment is a CSV header: it has a comma
 /// and a cell named like an address column (email, e-mail, address ...).
 pub fn looks_like_csv(text: &str) -> bool {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // The mark is one whole character, so what is left starts on a character boundary.
+    let text = &text[text.len() - strip_bom(text.as_bytes()).len()..];
     text.lines()
         .map(str::trim)
         .find(|l| !l.is_empty() && !l.starts_with('#'))
@@ -233,7 +238,7 @@ impl Collector {
             self.bad(line, message);
             return;
         }
-        let key = address.to_lowercase();
+        let key = address_key(address);
         if let Some(&index) = self.seen.get(&key) {
             self.list.entries[index].count += 1;
             self.list.duplicates += 1;

@@ -10,7 +10,7 @@ use super::action::Action;
 use super::keymap::Keymap;
 use super::prompt::{Prompt, PromptKind};
 use super::rows::{Filter, Progress, Row, Sort, build_view, scroll_to_show};
-use crate::cli::doctor::DoctorReport;
+use crate::doctor::DoctorReport;
 use crate::engine::event::{EngineEvent, EventKind, JobId};
 use crate::engine::transcript::TranscriptLine;
 use crate::engine::verdict::{Report, Verdict};
@@ -618,13 +618,13 @@ impl App {
         if self.mode != Mode::Doctor {
             let text = format!(
                 "doctor: {}; press {} to see it",
-                crate::cli::doctor::human::count_line(&report),
+                crate::doctor::human::count_line(&report),
                 self.keymap
                     .keys_for(Action::Doctor)
                     .first()
                     .map_or("D", String::as_str)
             );
-            if report.status == crate::cli::doctor::Status::Pass {
+            if report.status == crate::doctor::Status::Pass {
                 self.info(text);
             } else {
                 self.error(text);

@@ -28,7 +28,7 @@ use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::sync::mpsc;
 
-use crate::cli::doctor::{DoctorReport, DoctorRunner};
+use crate::doctor::{DoctorReport, DoctorRunner};
 use crate::engine::verdict::Report;
 use crate::engine::{EngineEvent, EngineHandle};
 use crate::input;
@@ -54,7 +54,7 @@ impl Ended {
     /// The process exit code: 0 after a quit, 128 + the signal's number after a signal.
     pub fn exit_code(self) -> i32 {
         match self {
-            Ended::Quit => crate::cli::exit::OK,
+            Ended::Quit => crate::exit::OK,
             Ended::Signal(number) => 128 + number,
         }
     }
@@ -522,7 +522,7 @@ fn save_transcript(app: &mut App, job: crate::engine::JobId, path: &Path) {
     let text: String = detail
         .lines
         .iter()
-        .map(|line| format!("{}\n", crate::cli::output::transcript_line(line, false)))
+        .map(|line| format!("{}\n", line.text_form()))
         .collect();
     match std::fs::write(path, text) {
         Ok(()) => app.info(format!("transcript saved to {}", path.display())),

@@ -9,7 +9,7 @@
 //! caller can show every line the moment it arrives, and so that the parser is a pure function
 //! that tests can drive without any I/O.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
@@ -340,36 +340,12 @@ impl ReplyAssembler {
     }
 }
 
-/// Lossy UTF-8 decode, then every control char (C0 incl. TAB/CR/LF/ESC, DEL, C1 U+0080..U+009F)
-/// and every invisible format character or separator ([`crate::text::is_format_control`])
+/// Lossy UTF-8 decode, then [`crate::text::terminal_safe`]: every control char (C0 incl.
+/// TAB/CR/LF/ESC, DEL, C1 U+0080..U+009F) and every invisible format character or separator
 /// replaced by a visible escape: `\x1b`, `\x7f`, `\u{85}`, `\u{202e}`. A literal backslash stays as
 /// is. The result can be written to a terminal safely, and sanitizing it again changes nothing.
 pub fn sanitize(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    if !text.chars().any(needs_escape) {
-        return text.into_owned();
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        push_visible(&mut out, c);
-    }
-    out
-}
-
-/// True for characters that [`sanitize`] escapes.
-fn needs_escape(c: char) -> bool {
-    c.is_control() || crate::text::is_format_control(c)
-}
-
-/// Appends `c`, or its escape when it is a control character.
-fn push_visible(out: &mut String, c: char) {
-    if !needs_escape(c) {
-        out.push(c);
-    } else if c.is_ascii() {
-        let _ = write!(out, "\\x{:02x}", u32::from(c));
-    } else {
-        let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-    }
+    crate::text::terminal_safe(&String::from_utf8_lossy(bytes))
 }
 
 #[cfg(test)]

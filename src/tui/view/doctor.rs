@@ -8,8 +8,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use crate::cli::doctor::{Check, Status, human};
-use crate::cli::output::terminal_safe;
+use crate::doctor::{Check, Status, human};
+use crate::text::terminal_safe;
 use crate::tui::app::{App, DoctorView};
 use crate::tui::theme::Theme;
 

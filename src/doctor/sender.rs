@@ -237,8 +237,8 @@ pub async fn spf_check(net: &Net, from: &str, ip: Option<IpAddr>) -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::doctor::probe::Outcome;
-    use crate::cli::doctor::report::Status;
+    use crate::doctor::probe::Outcome;
+    use crate::doctor::report::Status;
     use crate::engine::smtp::reply::Reply;
 
     fn answered(code: u16) -> Probe {

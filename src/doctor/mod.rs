@@ -1,14 +1,14 @@
-//! `mxknock doctor [DOMAIN...]`: is this machine fit to verify addresses? When every address
-//! comes back unknown, the problem is often not the mail servers but us: port 25 blocked, an
-//! IP without reverse DNS or on a blocklist, a HELO name that does not resolve, a sender that
-//! servers refuse. Each check says pass / warn / fail (or skipped, and why) with a one-line
-//! fix; `--json` gives the same as one object. Exit 0 when all pass, 4 with warnings, 5 with
-//! failures.
+//! The doctor: is this machine fit to verify addresses? When every address comes back
+//! unknown, the problem is often not the mail servers but us: port 25 blocked, an IP without
+//! reverse DNS or on a blocklist, a HELO name that does not resolve, a sender that servers
+//! refuse. Each check says pass / warn / fail (or skipped, and why) with a one-line fix. The
+//! command (`mxknock doctor`, in `cli::doctor`) prints the report or its JSON; the TUI (key D)
+//! runs it in the background through [`DoctorRunner`] and shows it in a window.
 //!
 //! One module per job: [`probe`] talks to the mail servers (port 25, greeting, EHLO, MAIL
 //! FROM), [`ip_seen`] works out the IP they see, [`rdns`], [`helo`], [`dnsbl`] and [`sender`]
 //! (with [`spf`]) check it and our names in DNS, [`report`] holds the findings and the exit
-//! rule, [`human`] prints them. The probes use the same [`Net`] as `check` (so `--demo`,
+//! rule, [`human`] writes them as text. The probes use the same [`Net`] as `check` (so `--demo`,
 //! `--proxy`, `--bind`, `--dns`, `--server`, `--smtp-port` and `--timeout` apply alike) and the
 //! engine's SMTP session (bounded, sanitised replies; there is no DATA to send).
 
@@ -22,12 +22,9 @@ pub mod report;
 pub mod sender;
 pub mod spf;
 
-use std::io::Write;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use crate::cli::args::DoctorArgs;
-use crate::cli::exit;
 use crate::config::{Config, EngineConfig};
 use crate::engine::net::Net;
 pub use probe::Target;
@@ -148,32 +145,6 @@ pub async fn diagnose(config: &Config, net: &Net, targets: &[Target]) -> DoctorR
     report.from = from;
     report.probes = probes.iter().map(probe::Probe::summary).collect();
     report
-}
-
-/// `mxknock doctor`: runs the checks, prints them, returns the exit code.
-pub async fn run(
-    args: &DoctorArgs,
-    config: Config,
-    net: Net,
-    color: bool,
-    demo: bool,
-) -> anyhow::Result<i32> {
-    let targets = match targets(&config, &args.domains, demo) {
-        Ok(targets) => targets,
-        Err(e) => {
-            eprintln!("mxknock: doctor: {}", crate::cli::output::terminal_safe(&e));
-            return Ok(exit::USAGE);
-        }
-    };
-    let report = diagnose(&config, &net, &targets).await;
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        writeln!(out, "{}", report.to_json())?;
-    } else {
-        write!(out, "{}", human::render(&report, color))?;
-    }
-    out.flush()?;
-    Ok(report.exit_code)
 }
 
 /// Runs the doctor in the background for the TUI, with the run's configuration and network.

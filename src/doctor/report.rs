@@ -183,7 +183,7 @@ pub fn exit_code(checks: &[Check]) -> i32 {
     match worst(checks) {
         Status::Fail => EXIT_FAIL,
         Status::Warn => EXIT_WARN,
-        Status::Pass | Status::Skipped => crate::cli::exit::OK,
+        Status::Pass | Status::Skipped => crate::exit::OK,
     }
 }
 

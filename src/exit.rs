@@ -1,4 +1,5 @@
-//! Exit codes: the worst verdict wins.
+//! Exit codes of every front end (the headless commands, the doctor, the TUI): the worst
+//! verdict wins.
 
 use crate::engine::verdict::Verdict;
 

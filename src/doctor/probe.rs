@@ -473,7 +473,7 @@ fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::doctor::report::Status;
+    use crate::doctor::report::Status;
 
     fn probe(outcome: Outcome) -> Probe {
         Probe {

@@ -5,7 +5,7 @@
 use crossterm::style::Stylize;
 
 use super::report::{Check, DoctorReport, Status};
-use crate::cli::output::terminal_safe;
+use crate::text::terminal_safe;
 
 /// Width of the check-name column.
 const NAME_WIDTH: usize = 14;

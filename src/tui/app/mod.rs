@@ -997,5 +997,4 @@ fn contains_ignore_case(haystack: &str, lowercase_needle: &str) -> bool {
 }
 
 #[cfg(test)]
-#[path = "app_tests.rs"]
 mod tests;

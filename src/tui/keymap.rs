@@ -176,6 +176,14 @@ const CONFIRM_OVERWRITE: &[(&str, Action)] = &[
     ("Esc", Action::Cancel),
 ];
 
+/// Whether `action` answers a question or comes from the mouse (never bound in `[keys]`).
+fn action_of_a_question_or_the_mouse(action: Action) -> bool {
+    matches!(
+        action,
+        Action::Confirm(_) | Action::Cancel | Action::Click { .. } | Action::Wheel { .. }
+    )
+}
+
 /// Parses a table of default key specs.
 fn parse_table(table: &[(&str, Action)]) -> Vec<(Key, Action)> {
     table
@@ -226,8 +234,11 @@ impl Keymap {
             if name == "none" {
                 continue;
             }
-            let action: Action = serde_json::from_value(serde_json::Value::String(name.clone()))
-                .map_err(|_| format!("[keys] {spec:?} = {name:?}: unknown action"))?;
+            // The answers to a question and the mouse are no pane keys to bind.
+            let action = serde_json::from_value(serde_json::Value::String(name.clone()))
+                .ok()
+                .filter(|action| !action_of_a_question_or_the_mouse(*action))
+                .ok_or_else(|| format!("[keys] {spec:?} = {name:?}: unknown action"))?;
             keymap.bindings.push((key, action));
         }
         Ok(keymap)
@@ -371,6 +382,14 @@ mod tests {
             Keymap::with_overrides(&overrides)
                 .unwrap_err()
                 .contains("explode")
+        );
+        let mut overrides = BTreeMap::new();
+        overrides.insert("x".to_string(), "cancel".to_string());
+        assert!(
+            Keymap::with_overrides(&overrides)
+                .unwrap_err()
+                .contains("unknown action"),
+            "the answers to a question are not pane keys"
         );
         let mut overrides = BTreeMap::new();
         overrides.insert("Hyper-x".to_string(), "quit".to_string());

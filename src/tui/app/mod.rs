@@ -295,4 +295,6 @@ impl App {
 }
 
 #[cfg(test)]
+mod seam_tests;
+#[cfg(test)]
 mod tests;

@@ -319,8 +319,10 @@ pub fn handle_input(app: &mut App, event: Event) -> Vec<Effect> {
     }
 }
 
+/// A key, read by what is open: the prompt, the doctor's window, the help screen, a question
+/// (through the keymap's answers), or the panes (through the keymap).
 fn handle_key(app: &mut App, key: &KeyEvent) -> Vec<Effect> {
-    match &mut app.mode {
+    match &app.mode {
         Mode::Prompt(_) => app.prompt_key(key),
         Mode::Doctor => {
             match key.code {

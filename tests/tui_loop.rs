@@ -190,10 +190,9 @@ fn the_wheel_and_clicks_act_on_the_pane_under_the_pointer() {
     use mxknock::tui::{handle_input, view};
     let mut app = App::new(Keymap::default());
     app.add_addresses((0..50).map(|i| (format!("user{i}@lab.test"), 1)));
-    app.screen = (120, 30);
-    app.list_height = 20;
-    app.refresh_view();
-    let areas = view::layout(ratatui::layout::Rect::new(0, 0, 120, 30), &app);
+    let screen = ratatui::layout::Rect::new(0, 0, 120, 30);
+    mxknock::tui::fit_viewport(&mut app, screen);
+    let areas = view::layout(screen, &app);
     let mouse = |kind, area: ratatui::layout::Rect| {
         Event::Mouse(MouseEvent {
             kind,

@@ -17,10 +17,7 @@ use ratatui::backend::TestBackend;
 
 fn render(app: &mut App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    let areas = view::layout(ratatui::layout::Rect::new(0, 0, width, height), app);
-    app.list_height = areas.list.height.saturating_sub(3) as usize;
-    app.transcript_height = areas.transcript.height.saturating_sub(2) as usize;
-    app.refresh_view();
+    mxknock::tui::fit_viewport(app, ratatui::layout::Rect::new(0, 0, width, height));
     terminal
         .draw(|frame| view::draw(frame, app, &Theme::mono()))
         .unwrap();

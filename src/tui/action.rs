@@ -69,6 +69,26 @@ pub enum Action {
     ForceQuit,
     /// Hide the error banner.
     Dismiss,
+    /// Yes (true) or no (false) to the open question (quit while checking, overwrite a file).
+    Confirm(bool),
+    /// Esc at the open question: no.
+    Cancel,
+    /// A left click at a terminal cell: selects the list row there, or focuses the pane.
+    Click {
+        /// The cell's column.
+        column: u16,
+        /// The cell's row.
+        row: u16,
+    },
+    /// The mouse wheel at a terminal cell: scrolls the pane there, which takes the focus.
+    Wheel {
+        /// The cell's column.
+        column: u16,
+        /// The cell's row.
+        row: u16,
+        /// Towards the end (true) or the start.
+        down: bool,
+    },
 }
 
 impl Action {
@@ -117,6 +137,11 @@ impl Action {
             Action::Quit => "quit",
             Action::ForceQuit => "quit now",
             Action::Dismiss => "hide the error message",
+            Action::Confirm(true) => "yes",
+            Action::Confirm(false) => "no",
+            Action::Cancel => "cancel",
+            Action::Click { .. } => "select / focus",
+            Action::Wheel { .. } => "scroll",
         }
     }
 }

@@ -1,5 +1,7 @@
 //! Keys to actions, as data. The help screen and the footer hints are generated from the same
 //! table, and `[keys]` in the config file can rebind any key (`"x" = "quit"`, `"j" = "none"`).
+//! The answers to a yes/no question (quit while checking, overwrite a file) are tables here
+//! too, fixed: they are the same keys everywhere.
 
 use std::collections::BTreeMap;
 
@@ -144,6 +146,52 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("Esc", Action::Dismiss),
 ];
 
+/// Which yes/no question is open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Question {
+    /// "Checks are running; quit?"
+    Quit,
+    /// "FILE exists; overwrite?"
+    Overwrite,
+}
+
+/// The answers to "checks are running; quit?": y, Enter and C-c quit; n and Esc stay.
+const CONFIRM_QUIT: &[(&str, Action)] = &[
+    ("y", Action::Confirm(true)),
+    ("Y", Action::Confirm(true)),
+    ("Enter", Action::Confirm(true)),
+    ("C-c", Action::Confirm(true)),
+    ("n", Action::Confirm(false)),
+    ("N", Action::Confirm(false)),
+    ("Esc", Action::Cancel),
+];
+
+/// The answers to "FILE exists; overwrite?": only y replaces it; n, Enter and Esc keep it.
+const CONFIRM_OVERWRITE: &[(&str, Action)] = &[
+    ("y", Action::Confirm(true)),
+    ("Y", Action::Confirm(true)),
+    ("n", Action::Confirm(false)),
+    ("N", Action::Confirm(false)),
+    ("Enter", Action::Confirm(false)),
+    ("Esc", Action::Cancel),
+];
+
+/// Whether `action` answers a question or comes from the mouse (never bound in `[keys]`).
+fn action_of_a_question_or_the_mouse(action: Action) -> bool {
+    matches!(
+        action,
+        Action::Confirm(_) | Action::Cancel | Action::Click { .. } | Action::Wheel { .. }
+    )
+}
+
+/// Parses a table of default key specs.
+fn parse_table(table: &[(&str, Action)]) -> Vec<(Key, Action)> {
+    table
+        .iter()
+        .map(|(spec, action)| (Key::parse(spec).expect("default key specs parse"), *action))
+        .collect()
+}
+
 /// Actions shown in the footer, most important first (a narrow footer drops the last ones).
 const FOOTER: &[Action] = &[
     Action::Help,
@@ -162,15 +210,16 @@ const FOOTER: &[Action] = &[
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Keymap {
     bindings: Vec<(Key, Action)>,
+    confirm_quit: Vec<(Key, Action)>,
+    confirm_overwrite: Vec<(Key, Action)>,
 }
 
 impl Default for Keymap {
     fn default() -> Self {
         Keymap {
-            bindings: DEFAULTS
-                .iter()
-                .map(|(spec, action)| (Key::parse(spec).expect("default key specs parse"), *action))
-                .collect(),
+            bindings: parse_table(DEFAULTS),
+            confirm_quit: parse_table(CONFIRM_QUIT),
+            confirm_overwrite: parse_table(CONFIRM_OVERWRITE),
         }
     }
 }
@@ -185,8 +234,11 @@ impl Keymap {
             if name == "none" {
                 continue;
             }
-            let action: Action = serde_json::from_value(serde_json::Value::String(name.clone()))
-                .map_err(|_| format!("[keys] {spec:?} = {name:?}: unknown action"))?;
+            // The answers to a question and the mouse are no pane keys to bind.
+            let action = serde_json::from_value(serde_json::Value::String(name.clone()))
+                .ok()
+                .filter(|action| !action_of_a_question_or_the_mouse(*action))
+                .ok_or_else(|| format!("[keys] {spec:?} = {name:?}: unknown action"))?;
             keymap.bindings.push((key, action));
         }
         Ok(keymap)
@@ -198,6 +250,19 @@ impl Keymap {
         self.bindings
             .iter()
             .find(|(k, _)| *k == key)
+            .map(|(_, a)| *a)
+    }
+
+    /// The answer a key event gives to the open `question`, if it is one. The key counts
+    /// whatever else is held with it (Alt-y is y), except that C-c needs Ctrl.
+    pub fn answer(&self, question: Question, event: &KeyEvent) -> Option<Action> {
+        let table = match question {
+            Question::Quit => &self.confirm_quit,
+            Question::Overwrite => &self.confirm_overwrite,
+        };
+        table
+            .iter()
+            .find(|(k, _)| k.code == event.code && event.modifiers.contains(k.mods))
             .map(|(_, a)| *a)
     }
 
@@ -319,11 +384,83 @@ mod tests {
                 .contains("explode")
         );
         let mut overrides = BTreeMap::new();
+        overrides.insert("x".to_string(), "cancel".to_string());
+        assert!(
+            Keymap::with_overrides(&overrides)
+                .unwrap_err()
+                .contains("unknown action"),
+            "the answers to a question are not pane keys"
+        );
+        let mut overrides = BTreeMap::new();
         overrides.insert("Hyper-x".to_string(), "quit".to_string());
         assert!(
             Keymap::with_overrides(&overrides)
                 .unwrap_err()
                 .contains("Hyper-x")
+        );
+    }
+
+    #[test]
+    fn the_questions_are_answered_by_the_same_keys_as_before() {
+        let map = Keymap::default();
+        let none = KeyModifiers::NONE;
+        let ctrl = KeyModifiers::CONTROL;
+        let shift = KeyModifiers::SHIFT;
+        let (yes, no) = (Some(Action::Confirm(true)), Some(Action::Confirm(false)));
+        let cancel = Some(Action::Cancel);
+        let quit = [
+            (key(KeyCode::Char('y'), none), yes),
+            (key(KeyCode::Char('Y'), shift), yes),
+            (key(KeyCode::Enter, none), yes),
+            (key(KeyCode::Char('c'), ctrl), yes),
+            (key(KeyCode::Char('n'), none), no),
+            (key(KeyCode::Char('N'), shift), no),
+            (key(KeyCode::Esc, none), cancel),
+            (key(KeyCode::Char('c'), none), None),
+            (key(KeyCode::Char('C'), ctrl | shift), None),
+            (key(KeyCode::Char('q'), none), None),
+            (key(KeyCode::Char('y'), ctrl), yes),
+        ];
+        for (event, answer) in quit {
+            assert_eq!(
+                map.answer(Question::Quit, &event),
+                answer,
+                "quit? {event:?}"
+            );
+        }
+        let overwrite = [
+            (key(KeyCode::Char('y'), none), yes),
+            (key(KeyCode::Char('Y'), shift), yes),
+            (key(KeyCode::Char('n'), none), no),
+            (key(KeyCode::Char('N'), shift), no),
+            (key(KeyCode::Enter, none), no),
+            (key(KeyCode::Esc, none), cancel),
+            (key(KeyCode::Char('c'), ctrl), None),
+            (key(KeyCode::Char('q'), none), None),
+            (key(KeyCode::Char('n'), KeyModifiers::ALT), no),
+        ];
+        for (event, answer) in overwrite {
+            assert_eq!(
+                map.answer(Question::Overwrite, &event),
+                answer,
+                "overwrite? {event:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn rebinding_a_pane_key_leaves_the_answers_alone() {
+        let mut overrides = BTreeMap::new();
+        overrides.insert("y".to_string(), "quit".to_string());
+        overrides.insert("n".to_string(), "none".to_string());
+        let map = Keymap::with_overrides(&overrides).unwrap();
+        let y = key(KeyCode::Char('y'), KeyModifiers::NONE);
+        let n = key(KeyCode::Char('n'), KeyModifiers::NONE);
+        assert_eq!(map.action(&y), Some(Action::Quit));
+        assert_eq!(map.answer(Question::Quit, &y), Some(Action::Confirm(true)));
+        assert_eq!(
+            map.answer(Question::Overwrite, &n),
+            Some(Action::Confirm(false))
         );
     }
 

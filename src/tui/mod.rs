@@ -1,8 +1,9 @@
 //! The terminal front end: three live panes (list, detail, transcript) over the engine.
 //!
 //! Input (crossterm's EventStream), engine events, a frame tick and the ending signals meet in
-//! one `select!`. Keys become actions through the keymap; `App::update` returns effects the loop
-//! carries out. Pasted text (bracketed paste) goes to `App::paste`, never through the keymap.
+//! one `select!`. Keys (the answers to a yes/no question too) and mouse events become actions
+//! through the keymap; `App::update` returns effects the loop carries out. Before each frame
+//! the loop tells the app its viewport ([`fit_viewport`]); it writes no App field itself. Pasted text (bracketed paste) goes to `App::paste`, never through the keymap.
 //! Engine events are drained in batches and the screen is drawn at most ~30 times a second,
 //! only when something changed. The loop is generic over the ratatui backend and the input
 //! stream, so tests drive it with a `TestBackend` and scripted keys. The doctor (key D) runs
@@ -26,6 +27,7 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, MouseButton, Mous
 use futures::{Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
+use ratatui::layout::Rect;
 use tokio::sync::mpsc;
 
 use crate::doctor::{DoctorReport, DoctorRunner};
@@ -33,9 +35,8 @@ use crate::engine::verdict::Report;
 use crate::engine::{EngineEvent, EngineHandle};
 use crate::input;
 use action::Action;
-use app::{App, Effect, Mode, Pane};
-use keymap::Keymap;
-use prompt::PromptOutcome;
+use app::{App, Effect, Mode};
+use keymap::{Keymap, Question};
 use theme::Theme;
 
 /// How often the screen may be redrawn.
@@ -87,12 +88,7 @@ pub async fn run(
         );
     }
     let mut app = App::new(launch.keymap);
-    app.server = engine
-        .config()
-        .smtp
-        .server
-        .clone()
-        .filter(|s| !s.is_empty());
+    app.set_server(engine.config().smtp.server.clone());
     let theme = if launch.color {
         Theme::color()
     } else {
@@ -269,7 +265,7 @@ fn start_doctor(
     rest
 }
 
-/// Refreshes the view and the clock, draws, and records the pane sizes for paging.
+/// Tells the app the clock, the engine's counters and its viewport, then draws.
 fn draw<B: Backend>(
     terminal: &mut Terminal<B>,
     app: &mut App,
@@ -279,28 +275,23 @@ fn draw<B: Backend>(
 where
     B::Error: Send + Sync + 'static,
 {
-    app.now = Instant::now();
-    app.open_sessions = engine.stats().sessions_open;
+    app.tick(Instant::now(), engine.stats().sessions_open);
     let (refused, hosts) = engine.hosts_refused_us();
     if refused != app.refused_us.len() {
         app.set_refused_us(hosts());
     }
     let size = terminal.size()?;
-    app.screen = (size.width, size.height);
-    let areas = view::layout(
-        ratatui::layout::Rect::new(0, 0, size.width, size.height),
-        app,
-    );
-    app.list_height = areas.list.height.saturating_sub(3) as usize;
-    app.transcript_height = areas
-        .transcript
-        .height
-        .max(areas.detail.height)
-        .saturating_sub(2) as usize;
-    app.refresh_view();
-    app.detail_max_offset = view::detail::max_offset(app, areas.detail);
+    fit_viewport(app, Rect::new(0, 0, size.width, size.height));
     terminal.draw(|frame| view::draw(frame, app, theme))?;
     Ok(())
+}
+
+/// Lays `screen` out for `app` and tells the app the result (its pane sizes for paging and
+/// the mouse, the view brought up to date, how far the detail can scroll): the one viewport
+/// call, made before every frame by the loop and by render tests alike.
+pub fn fit_viewport(app: &mut App, screen: Rect) {
+    let areas = view::layout(screen, app);
+    app.set_viewport(areas.viewport(screen), view::detail::max_offset);
 }
 
 /// Turns one terminal event into state changes and effects.
@@ -308,67 +299,31 @@ pub fn handle_input(app: &mut App, event: Event) -> Vec<Effect> {
     match event {
         Event::Key(key) if key.kind != KeyEventKind::Release => handle_key(app, &key),
         Event::Paste(text) => app.paste(&text),
+        // The wheel and a click act on the pane under the pointer (as last drawn).
         Event::Mouse(mouse) => {
-            let areas = view::layout(app_area(app), app);
-            let at = ratatui::layout::Position::new(mouse.column, mouse.row);
-            let pane_under = [
-                (areas.list, Pane::List),
-                (areas.detail, Pane::Detail),
-                (areas.transcript, Pane::Transcript),
-            ]
-            .into_iter()
-            .find(|(area, _)| area.contains(at))
-            .map(|(_, pane)| pane);
+            let (column, row) = (mouse.column, mouse.row);
             match mouse.kind {
-                // The wheel and a click act on the pane under the pointer, which takes the focus.
                 MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
-                    if let Some(pane) = pane_under {
-                        app.focus = pane;
-                    }
-                    app.wheel(mouse.kind == MouseEventKind::ScrollDown);
+                    let down = mouse.kind == MouseEventKind::ScrollDown;
+                    app.update(Action::Wheel { column, row, down })
                 }
                 MouseEventKind::Down(MouseButton::Left) => {
-                    let list = areas.list;
-                    if mouse.column >= list.x
-                        && mouse.column < list.right()
-                        && mouse.row >= list.y + 2
-                        && mouse.row < list.bottom().saturating_sub(1)
-                    {
-                        app.click_list((mouse.row - list.y - 2) as usize);
-                    } else if let Some(pane) = pane_under {
-                        app.focus = pane;
-                    }
+                    app.update(Action::Click { column, row })
                 }
-                _ => {}
+                _ => Vec::new(),
             }
-            Vec::new()
         }
-        Event::Resize(width, height) => {
-            app.screen = (width, height);
-            Vec::new()
-        }
+        // The draw that follows every input event lays the new size out (`fit_viewport`).
+        Event::Resize(..) => Vec::new(),
         _ => Vec::new(),
     }
 }
 
-fn app_area(app: &App) -> ratatui::layout::Rect {
-    ratatui::layout::Rect::new(0, 0, app.screen.0, app.screen.1)
-}
-
+/// A key, read by what is open: the prompt, the doctor's window, the help screen, a question
+/// (through the keymap's answers), or the panes (through the keymap).
 fn handle_key(app: &mut App, key: &KeyEvent) -> Vec<Effect> {
-    match &mut app.mode {
-        Mode::Prompt(prompt) => match prompt.key(key) {
-            PromptOutcome::Edited => {
-                app.prompt_changed();
-                Vec::new()
-            }
-            PromptOutcome::Submit => app.prompt_submitted(),
-            PromptOutcome::Cancel => {
-                app.mode = Mode::Normal;
-                Vec::new()
-            }
-            PromptOutcome::Ignored => Vec::new(),
-        },
+    match &app.mode {
+        Mode::Prompt(_) => app.prompt_key(key),
         Mode::Doctor => {
             match key.code {
                 KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('D') | KeyCode::Enter => {
@@ -395,33 +350,24 @@ fn handle_key(app: &mut App, key: &KeyEvent) -> Vec<Effect> {
                 key.code,
                 KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('?') | KeyCode::Enter
             ) {
-                app.mode = Mode::Normal;
+                app.close_help();
             }
             Vec::new()
         }
-        Mode::ConfirmOverwrite(_) => match key.code {
-            KeyCode::Char('y') | KeyCode::Char('Y') => app.confirm_overwrite(true),
-            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Enter => {
-                app.confirm_overwrite(false)
-            }
-            _ => Vec::new(),
-        },
-        Mode::ConfirmQuit => match key.code {
-            KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => app.confirm_quit(true),
-            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => app.confirm_quit(false),
-            KeyCode::Char('c')
-                if key
-                    .modifiers
-                    .contains(crossterm::event::KeyModifiers::CONTROL) =>
-            {
-                app.confirm_quit(true)
-            }
-            _ => Vec::new(),
-        },
+        Mode::ConfirmOverwrite(_) => answer(app, Question::Overwrite, key),
+        Mode::ConfirmQuit => answer(app, Question::Quit, key),
         Mode::Normal => match app.keymap.action(key) {
             Some(action) => app.update(action),
             None => Vec::new(),
         },
+    }
+}
+
+/// A key at an open question: its answer, through the keymap, if it is one.
+fn answer(app: &mut App, question: Question, key: &KeyEvent) -> Vec<Effect> {
+    match app.keymap.answer(question, key) {
+        Some(action) => app.update(action),
+        None => Vec::new(),
     }
 }
 
@@ -451,7 +397,7 @@ pub fn carry_out(app: &mut App, engine: &EngineHandle, effects: Vec<Effect>) {
             Effect::SetPaused(paused) => engine.set_paused(paused),
             // The loop starts the doctor (`run_loop_with`); elsewhere there is none to start.
             Effect::RunDoctor => app.doctor_unavailable("the doctor is not available here"),
-            Effect::Quit => app.quit = true,
+            Effect::Quit => app.leave(),
         }
     }
 }

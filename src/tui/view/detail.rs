@@ -62,7 +62,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         app.focus == Pane::Detail,
         theme,
     );
-    let offset = app.detail_offset.min(app.detail_max_offset);
+    let offset = app.detail_offset.min(app.detail_max_offset());
     let paragraph = Paragraph::new(lines)
         .block(block)
         .wrap(Wrap { trim: false })

@@ -27,10 +27,10 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::app::{App, Mode, Pane};
+use super::app::{App, Mode, Pane, Viewport};
 use super::theme::Theme;
 
-/// The rectangles of one frame; the loop reads the list and transcript heights from it.
+/// The rectangles of one frame; the app is told them as its [`Viewport`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Areas {
     /// Banner line, if shown.
@@ -45,6 +45,18 @@ pub struct Areas {
     pub status: Rect,
     /// The footer.
     pub footer: Rect,
+}
+
+impl Areas {
+    /// What the app is told of this layout of `screen` (see `App::set_viewport`).
+    pub fn viewport(&self, screen: Rect) -> Viewport {
+        Viewport {
+            screen,
+            list: self.list,
+            detail: self.detail,
+            transcript: self.transcript,
+        }
+    }
 }
 
 /// Splits the screen for `app`.

@@ -1,0 +1,173 @@
+//! Moving around the list and the panes: the shown rows (filter and sort), the selection, the
+//! list's scroll, paging, the focus, and the detail and transcript scroll positions.
+
+use super::{App, Pane};
+use crate::tui::rows::{Filter, Sort, build_view, scroll_to_show};
+
+impl App {
+    /// Number of shown rows.
+    pub fn view_len(&self) -> usize {
+        self.view.as_ref().map_or(self.rows.len(), Vec::len)
+    }
+
+    /// The row index at view position `position`.
+    pub fn row_at(&self, position: usize) -> Option<usize> {
+        match &self.view {
+            Some(view) => view.get(position).map(|&i| i as usize),
+            None => (position < self.rows.len()).then_some(position),
+        }
+    }
+
+    /// The selected row index.
+    pub fn selected_row(&self) -> Option<usize> {
+        self.row_at(self.selected)
+    }
+
+    /// Recomputes the view if rows or filter changed; keeps the same row selected when it can.
+    /// Called once per frame (by [`App::set_viewport`]), never by render.
+    pub fn refresh_view(&mut self) {
+        if !self.view_dirty {
+            return;
+        }
+        self.view_dirty = false;
+        let keep = self.selected_row();
+        self.view = if self.filter == Filter::All && self.sort == Sort::Input {
+            None
+        } else {
+            Some(build_view(&self.rows, self.filter, self.sort))
+        };
+        if let (Some(row), Some(view)) = (keep, &self.view) {
+            if let Some(pos) = view.iter().position(|&i| i as usize == row) {
+                self.selected = pos;
+            }
+        } else if let (Some(row), None) = (keep, &self.view) {
+            self.selected = row;
+        }
+        self.clamp_selection();
+    }
+
+    /// Keeps the selection inside the view and the list scrolled so that it shows.
+    pub(super) fn clamp_selection(&mut self) {
+        let len = self.view_len();
+        self.selected = self.selected.min(len.saturating_sub(1));
+        self.offset = scroll_to_show(
+            self.selected,
+            self.offset.min(len.saturating_sub(1)),
+            self.list_height,
+        );
+    }
+
+    /// Selects view position `position`; another row's transcript follows from its end.
+    pub(super) fn select(&mut self, position: usize) {
+        let before = self.selected_row();
+        self.selected = position;
+        self.clamp_selection();
+        if self.selected_row() != before {
+            self.follow = true;
+            self.unseen_lines = 0;
+            self.detail_offset = 0;
+        }
+    }
+
+    /// A click on list line `line` (0 = first shown row): focuses the list and selects it.
+    pub(super) fn click_list(&mut self, line: usize) {
+        self.focus = Pane::List;
+        let position = self.offset + line;
+        if position < self.view_len() {
+            self.select(position);
+        }
+    }
+
+    /// Mouse wheel over the focused pane.
+    pub(super) fn wheel(&mut self, down: bool) {
+        self.scroll(if down { 3 } else { -3 });
+    }
+
+    /// Lines one page moves in the focused pane.
+    pub(super) fn page(&self) -> usize {
+        match self.focus {
+            Pane::List => self.list_height.max(1),
+            _ => self.transcript_height.max(1),
+        }
+    }
+
+    /// Moves the selection, or scrolls the focused pane, by `delta` lines.
+    pub(super) fn scroll(&mut self, delta: isize) {
+        match self.focus {
+            Pane::List => {
+                let target = (self.selected as isize + delta).max(0) as usize;
+                self.select(target);
+            }
+            Pane::Detail => {
+                let current = self.detail_offset.min(self.detail_max_offset);
+                self.detail_offset = current
+                    .saturating_add_signed(delta)
+                    .min(self.detail_max_offset);
+            }
+            Pane::Transcript => {
+                let total = self.selected_detail().map_or(0, |d| d.lines.len());
+                let max_offset = total.saturating_sub(self.transcript_height);
+                let current = if self.follow {
+                    max_offset
+                } else {
+                    self.transcript_offset
+                };
+                let next = (current as isize + delta).clamp(0, max_offset as isize) as usize;
+                self.transcript_offset = next;
+                self.follow = next >= max_offset && delta > 0;
+                if self.follow {
+                    self.unseen_lines = 0;
+                }
+            }
+        }
+    }
+
+    /// To the top or the bottom of the focused pane (the transcript's bottom follows).
+    pub(super) fn scroll_to_end(&mut self, bottom: bool) {
+        match self.focus {
+            Pane::List => self.select(if bottom {
+                self.view_len().saturating_sub(1)
+            } else {
+                0
+            }),
+            Pane::Detail => self.detail_offset = if bottom { self.detail_max_offset } else { 0 },
+            Pane::Transcript => {
+                self.follow = bottom;
+                self.transcript_offset = 0;
+                self.unseen_lines = 0;
+            }
+        }
+    }
+
+    /// Focuses the next pane (list, detail, transcript, list ...).
+    pub(super) fn focus_next(&mut self) {
+        self.focus = match self.focus {
+            Pane::List => Pane::Detail,
+            Pane::Detail => Pane::Transcript,
+            Pane::Transcript => Pane::List,
+        }
+    }
+
+    /// Focuses the previous pane.
+    pub(super) fn focus_prev(&mut self) {
+        self.focus = match self.focus {
+            Pane::List => Pane::Transcript,
+            Pane::Detail => Pane::List,
+            Pane::Transcript => Pane::Detail,
+        }
+    }
+
+    /// Shows only the rows `filter` lets through.
+    pub(super) fn set_filter(&mut self, filter: Filter) {
+        self.filter = filter;
+        self.view_dirty = true;
+        self.refresh_view();
+    }
+
+    /// Sorts the rows the next way.
+    pub(super) fn cycle_sort(&mut self) {
+        self.sort = self.sort.next();
+        self.view_dirty = true;
+        self.refresh_view();
+    }
+}

@@ -410,8 +410,10 @@ mod tests {
     #[tokio::test]
     async fn the_tui_export_and_batch_write_the_same_bytes() {
         use crate::engine::{EngineEvent, JobId};
+        use crate::lab::{Lab, LabOptions};
         use crate::tui::app::{App, Effect};
         use crate::tui::keymap::Keymap;
+        use std::time::Duration;
         let reports = awkward_reports();
         let lab = Lab::start(LabOptions::fast()).await.unwrap();
         let (engine, _events) = Engine::start(

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mxknock::config::Config;
-use mxknock::engine::verdict::Reason;
+use mxknock::engine::judge::verdict::Reason;
 use mxknock::engine::{Engine, EventKind};
 use mxknock::lab::{Lab, LabOptions};
 

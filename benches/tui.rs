@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
 use mxknock::engine::event::{EngineEvent, EventKind, JobId};
-use mxknock::engine::verdict::{MxRecord, Reason, Report, SmtpFacts};
+use mxknock::engine::judge::verdict::{MxRecord, Reason, Report, SmtpFacts};
 use mxknock::tui::action::Action;
 use mxknock::tui::app::{App, Effect};
 use mxknock::tui::keymap::Keymap;

@@ -1,7 +1,7 @@
 //! Exit codes of every front end (the headless commands, the doctor, the TUI): the worst
 //! verdict wins.
 
-use crate::engine::verdict::Verdict;
+use crate::engine::judge::verdict::Verdict;
 
 /// Every address deliverable (or nothing checked).
 pub const OK: i32 = 0;

@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use crate::engine::verdict::Report;
+use crate::engine::judge::verdict::Report;
 
 /// The CSV columns, in order.
 pub const CSV_COLUMNS: [&str; 15] = [
@@ -242,7 +242,7 @@ pub fn write_reports<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::verdict::Reason;
+    use crate::engine::judge::verdict::Reason;
 
     #[test]
     fn server_text_that_looks_like_a_formula_is_defused_in_csv_only() {
@@ -251,7 +251,7 @@ mod tests {
             Reason::NoSuchUser,
             "=HYPERLINK(\"http://evil.example\",\"x\")",
         );
-        report.smtp = Some(crate::engine::verdict::SmtpFacts {
+        report.smtp = Some(crate::engine::judge::verdict::SmtpFacts {
             message: Some("@SUM(1+1)".into()),
             ..Default::default()
         });

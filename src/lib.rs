@@ -1,17 +1,41 @@
 //! mxknock: tells whether an email address really exists by asking its mail server.
 //!
-//! The library holds the verification engine ([`engine`]: DNS, the SMTP wire, sessions, the
-//! scheduler with its per-host limits, retry budget ([`engine::host_health`]), first-session
-//! trials ([`engine::host_trial`]) and the port-25 breaker ([`engine::port_breaker`]), the
-//! verdicts, and transcript lines with their one text form ([`engine::transcript`])), address
-//! parsing ([`address`]), the invisible characters nothing may show or send and the one
-//! sanitiser for terminals ([`text`]), configuration ([`config`], with the SOCKS5 proxy address
-//! in [`proxy_url`]), list loading with the one address key and BOM rule ([`input`]), result
-//! writing ([`export`]: one writer per format; [`annotate`]), the doctor's checks ([`doctor`]),
-//! exit codes ([`exit`]), the embedded lab of scripted DNS and SMTP servers ([`lab`]), the
-//! headless front end ([`cli`]: check, batch, annotate, doctor, completions) and the terminal
-//! UI ([`tui`]), which shares the engine, export, doctor and text modules with the commands but
-//! imports nothing of [`cli`]. The binary in `main.rs` only parses arguments and dispatches.
+//! # Module map
+//! ```text
+//! address/     parse + normalise an address (RFC 5321/5322/6531, IDN A-label); typo hints
+//! input/       list loading (text, CSV dialects, BOM, CRLF, bad rows), the one address_key()
+//! export.rs    one writer per format (CSV, JSONL), for the TUI and batch; annotate.rs
+//! config.rs    schema, layering, validation (proxy_url.rs: the SOCKS5 address it accepts)
+//! engine/      the verification engine, no terminal code:
+//!   mod.rs       Engine::start -> (EngineHandle, events); admission.rs: the bounded window
+//!   prepare.rs   syntax, flags, MX (dns/), the report skeleton
+//!   scheduler/   queues per domain, priorities (gate.rs), greylisting re-checks, workers
+//!   session/     THE conversation: open.rs (permit, slot, connect .. MAIL), rcpts.rs
+//!                (pipelined RCPT batches .. QUIT), probe.rs (catch-all), slot.rs (global slots)
+//!   smtp/        the wire: commands, bounded reply reader, TLS
+//!   hosts/       per server IP: limit (the only per-host gate), health (retry budget,
+//!                refused us), trial (first session), port_breaker (port 25 blocked here)
+//!   judge/       classify a reply -> outcome -> verdict (the public contract)
+//!   knowledge/   disposable / free / role lists
+//!   net.rs, proxy.rs   resolver and dialer (direct, SOCKS5, bind, embedded lab)
+//!   event.rs, emit.rs, transcript.rs, stats.rs, notice.rs, context.rs
+//! doctor/      the doctor's checks (the `doctor` command and the TUI's D key)
+//! lab/         embedded lab: in-process DNS and scripted SMTP servers (demo, tests, benches)
+//! cli/         check, batch, annotate, doctor, completions, and their output
+//! tui/         mod.rs (terminal, loop), action, keymap, app/ (state in parts), view/ (a file
+//!              per pane), theme; it imports nothing of cli/
+//! text.rs      the invisible characters nothing may show or send; the terminal sanitiser
+//! exit.rs, signal.rs   exit codes; SIGINT/SIGTERM/SIGHUP for the TUI and batch
+//! ```
+//!
+//! # Event flow
+//! 1. A front end submits addresses to [`engine::EngineHandle`]; at most
+//!    `engine.max_in_flight` are in flight, the rest wait as compact entries.
+//! 2. Each admitted address is prepared (syntax, lists, MX) and queued for its domain.
+//! 3. A worker opens a session (per-IP permit, then a global slot) and sends RCPT batches.
+//! 4. Every command, reply and stage goes out as an [`engine::EngineEvent`] on one bounded
+//!    channel, the job's `Finished(Report)` last.
+//! 5. The TUI (`App::apply`) and the commands' writers consume the same stream.
 
 pub mod address;
 pub mod annotate;

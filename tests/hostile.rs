@@ -14,8 +14,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mxknock::config::{Config, StartTlsMode};
+use mxknock::engine::judge::verdict::{Reason, Report, Verdict};
 use mxknock::engine::net::Net;
-use mxknock::engine::verdict::{Reason, Report, Verdict};
 use mxknock::engine::{Engine, EventKind};
 use mxknock::lab::hostile::{Behaviour, HostileServer};
 

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use mxknock::config::Config;
-use mxknock::engine::verdict::{Reason, Report};
+use mxknock::engine::judge::verdict::{Reason, Report};
 use mxknock::lab::{Lab, LabOptions};
 
 mod common;

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mxknock::config::Config;
-use mxknock::engine::verdict::{Reason, Report};
+use mxknock::engine::judge::verdict::{Reason, Report};
 use mxknock::engine::{Engine, EventKind};
 use mxknock::lab::{Lab, LabOptions};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -3,7 +3,7 @@
 //! same refusal, and the run names the host. A per-recipient policy refusal stays per address.
 
 use mxknock::config::Config;
-use mxknock::engine::verdict::{Reason, Report};
+use mxknock::engine::judge::verdict::{Reason, Report};
 use mxknock::lab::{Lab, LabOptions};
 
 mod common;

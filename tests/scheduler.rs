@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mxknock::config::Config;
-use mxknock::engine::verdict::{Reason, Report, Verdict};
+use mxknock::engine::judge::verdict::{Reason, Report, Verdict};
 use mxknock::engine::{Engine, EventKind, Stage};
 use mxknock::lab::{Lab, LabOptions};
 

@@ -7,7 +7,7 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use futures::StreamExt;
 use mxknock::config::Config;
 use mxknock::engine::Engine;
-use mxknock::engine::verdict::Verdict;
+use mxknock::engine::judge::verdict::Verdict;
 use mxknock::lab::{Lab, LabOptions};
 use mxknock::tui::app::App;
 use mxknock::tui::keymap::Keymap;

@@ -3,9 +3,9 @@
 use std::time::{Duration, Instant};
 
 use mxknock::engine::event::{EngineEvent, EventKind, JobId, Stage};
+use mxknock::engine::judge::verdict::{MxRecord, Reason, Report, SmtpFacts};
 use mxknock::engine::smtp::reply::EnhancedCode;
 use mxknock::engine::transcript::{Direction, TranscriptLine};
-use mxknock::engine::verdict::{MxRecord, Reason, Report, SmtpFacts};
 use mxknock::tui::action::Action;
 use mxknock::tui::app::{App, Effect, Mode};
 use mxknock::tui::keymap::Keymap;

@@ -15,10 +15,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use super::args::{BatchArgs, BatchFormat};
 use super::resume;
 use crate::config::Config;
+use crate::engine::judge::verdict::{Report, Verdict};
 use crate::engine::net::Net;
 use crate::engine::notice::RunNotices;
 use crate::engine::stats::StatsSnapshot;
-use crate::engine::verdict::{Report, Verdict};
 use crate::engine::{Engine, EventKind, JobId, Stage};
 use crate::exit;
 use crate::export::{Format, ReportWriter, report_writer};
@@ -377,7 +377,7 @@ mod tests {
     /// Reports with what CSV and JSON must quote or escape: commas, quotes, line breaks,
     /// formula starts, C1 controls, invisible characters and non-ASCII text.
     fn awkward_reports() -> Vec<Report> {
-        use crate::engine::verdict::{Reason, SmtpFacts};
+        use crate::engine::judge::verdict::{Reason, SmtpFacts};
         let mut ok = Report::new(
             "Alice@Lab.Test",
             Reason::Ok,

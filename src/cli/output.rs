@@ -8,8 +8,8 @@
 
 use crossterm::style::Stylize;
 
+use crate::engine::judge::verdict::{Report, Verdict};
 use crate::engine::transcript::{Direction, TranscriptLine};
-use crate::engine::verdict::{Report, Verdict};
 use crate::text::terminal_safe;
 
 /// `  0.123s  <-  250 2.1.5 Ok  (12 ms)`: the line's one text form
@@ -70,7 +70,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::engine::verdict::Reason;
+    use crate::engine::judge::verdict::Reason;
 
     #[test]
     fn transcript_lines_show_time_mark_text_and_response_time() {
@@ -108,7 +108,7 @@ mod tests {
             result_line(&report, false),
             r"\x1b]0;x\x07a@b.test  undeliverable  no_such_user  d\u{9b}2J"
         );
-        report.smtp = Some(crate::engine::verdict::SmtpFacts {
+        report.smtp = Some(crate::engine::judge::verdict::SmtpFacts {
             host: "mx\u{1b}[2J.test".into(),
             code: Some(550),
             message: Some("gone\u{202e}".into()),

@@ -9,10 +9,10 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use crate::config::{Config, StartTlsMode};
-use crate::engine::connect::reachable_ip;
 use crate::engine::dns::MailHosts;
 use crate::engine::emit::Emitter;
 use crate::engine::net::Net;
+use crate::engine::session::open::reachable_ip;
 use crate::engine::smtp::command::Command;
 use crate::engine::smtp::reply::Reply;
 use crate::engine::smtp::session::{Session, Timeouts};

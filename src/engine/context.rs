@@ -7,11 +7,11 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
 
 use super::dns::{DnsFailure, MailHosts};
-use super::host_health::HostHealth;
-use super::host_limit::HostLimit;
-use super::host_trial::HostTrials;
+use super::hosts::health::HostHealth;
+use super::hosts::limit::HostLimit;
+use super::hosts::port_breaker::PortBreaker;
+use super::hosts::trial::HostTrials;
 use super::net::Net;
-use super::port_breaker::PortBreaker;
 use super::stats::Stats;
 use crate::config::Config;
 

@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
+use super::judge::verdict::Report;
 use super::transcript::TranscriptLine;
-use super::verdict::Report;
 
 /// Identifies one submitted address for the life of an engine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -9,29 +9,22 @@
 //! has finished.
 
 pub mod admission;
-pub mod check;
-pub mod classify;
-pub mod connect;
 pub mod context;
 pub mod dns;
 pub mod emit;
 pub mod event;
-pub mod global_slot;
-pub mod host_health;
-pub mod host_limit;
-pub mod host_trial;
-pub mod lists;
+pub mod hosts;
+pub mod judge;
+pub mod knowledge;
 pub mod net;
 pub mod notice;
-pub mod outcome;
-pub mod port_breaker;
 pub mod prepare;
 pub mod proxy;
 pub mod scheduler;
+pub mod session;
 pub mod smtp;
 pub mod stats;
 pub mod transcript;
-pub mod verdict;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -40,11 +33,9 @@ use tokio::sync::{Semaphore, mpsc, watch};
 
 use crate::config::Config;
 use admission::{Admission, Entry, Ticket};
-use check::check_address;
 use context::CheckContext;
 use emit::Emitter;
 pub use event::{EngineEvent, EventKind, JobId, Stage};
-use global_slot::GlobalSlots;
 use net::Net;
 use scheduler::Scheduler;
 
@@ -68,7 +59,8 @@ pub enum Strategy {
     #[default]
     Scheduled,
     /// One connection and one catch-all probe per address, as most verifiers do (the
-    /// benchmark's baseline).
+    /// benchmark's baseline): the same conversation and limits, but every address is a queue of
+    /// its own, so nothing is shared between addresses.
     PerAddress,
 }
 
@@ -96,11 +88,9 @@ impl Engine {
         let (paused, paused_rx) = watch::channel(false);
         let starter = JobStarter {
             tx,
-            permits: Arc::new(Semaphore::new(ctx.config.engine.concurrency.max(1))),
             prepare: Arc::new(Semaphore::new(PREPARE_CONCURRENCY)),
-            scheduler: Scheduler::new(ctx.clone(), paused_rx.clone()),
+            scheduler: Scheduler::new(ctx.clone(), paused_rx.clone(), strategy),
             ctx: ctx.clone(),
-            strategy,
             paused: paused_rx,
         };
         tokio::spawn(
@@ -122,10 +112,8 @@ impl Engine {
 struct JobStarter {
     tx: mpsc::Sender<EngineEvent>,
     ctx: Arc<CheckContext>,
-    permits: Arc<Semaphore>,
     prepare: Arc<Semaphore>,
     scheduler: Arc<Scheduler>,
-    strategy: Strategy,
     paused: watch::Receiver<bool>,
 }
 
@@ -135,55 +123,37 @@ impl JobStarter {
         let emit = Emitter::new(entry.job, self.tx.clone());
         let paused = self.paused.clone();
         let ctx = self.ctx.clone();
-        match self.strategy {
-            Strategy::PerAddress => {
-                let permits = self.permits.clone();
-                tokio::spawn(async move {
-                    emit.send(EventKind::Queued {
-                        address: address.clone(),
-                    })
-                    .await;
-                    wait_unpaused(paused).await;
-                    let mut slots = GlobalSlots::Plain(permits);
-                    let report = check_address(&address, &ctx, &emit, &mut slots).await;
+        let scheduler = self.scheduler.clone();
+        let prepare_permits = self.prepare.clone();
+        tokio::spawn(async move {
+            emit.send(EventKind::Queued {
+                address: address.clone(),
+            })
+            .await;
+            wait_unpaused(paused).await;
+            let Ok(permit) = prepare_permits.acquire_owned().await else {
+                return;
+            };
+            let prepared = prepare::prepare(&address, &ctx, &emit).await;
+            drop(permit);
+            match prepared {
+                prepare::Prep::Done(report) => {
                     emit.send(EventKind::Finished(Box::new(report))).await;
                     drop(ticket);
-                });
-            }
-            Strategy::Scheduled => {
-                let scheduler = self.scheduler.clone();
-                let prepare_permits = self.prepare.clone();
-                tokio::spawn(async move {
-                    emit.send(EventKind::Queued {
-                        address: address.clone(),
+                }
+                prepare::Prep::Ready(prepared) => {
+                    emit.stage(Stage::Waiting).await;
+                    scheduler.enqueue(scheduler::Pending {
+                        emit,
+                        prepared,
+                        ticket: Some(ticket),
+                        greylist_tries: 0,
+                        greylisted_since: None,
+                        unanswered_sessions: 0,
                     })
-                    .await;
-                    wait_unpaused(paused).await;
-                    let Ok(permit) = prepare_permits.acquire_owned().await else {
-                        return;
-                    };
-                    let prepared = prepare::prepare(&address, &ctx, &emit).await;
-                    drop(permit);
-                    match prepared {
-                        prepare::Prep::Done(report) => {
-                            emit.send(EventKind::Finished(Box::new(report))).await;
-                            drop(ticket);
-                        }
-                        prepare::Prep::Ready(prepared) => {
-                            emit.stage(Stage::Waiting).await;
-                            scheduler.enqueue(scheduler::Pending {
-                                emit,
-                                prepared,
-                                ticket: Some(ticket),
-                                greylist_tries: 0,
-                                greylisted_since: None,
-                                unanswered_sessions: 0,
-                            })
-                        }
-                    }
-                });
+                }
             }
-        }
+        });
     }
 }
 

@@ -2,7 +2,7 @@
 //! port-25 breaker tripped (outbound port 25 looks blocked from here). Front ends feed every
 //! finished report to a [`RunNotices`] and show what it returns, once, prominently.
 
-use super::verdict::{Reason, Report};
+use super::judge::verdict::{Reason, Report};
 
 /// Remembers which run-wide notices were already given.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

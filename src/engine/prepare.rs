@@ -7,9 +7,9 @@ use super::context::CheckContext;
 use super::dns::MailHosts;
 use super::emit::Emitter;
 use super::event::Stage;
-use super::lists;
-use super::outcome::dns_verdict;
-use super::verdict::{Flags, MxRecord, Reason, Report};
+use super::judge::outcome::dns_verdict;
+use super::judge::verdict::{Flags, MxRecord, Reason, Report};
+use super::knowledge::lists;
 use crate::address::Address;
 
 /// An address ready for SMTP.

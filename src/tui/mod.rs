@@ -31,7 +31,7 @@ use ratatui::layout::Rect;
 use tokio::sync::mpsc;
 
 use crate::doctor::{DoctorReport, DoctorRunner};
-use crate::engine::verdict::Report;
+use crate::engine::judge::verdict::Report;
 use crate::engine::{EngineEvent, EngineHandle};
 use crate::input;
 use action::Action;

@@ -2,7 +2,7 @@
 //! and the view over them: which rows pass the filter, in which order.
 
 use crate::engine::event::{JobId, Stage};
-use crate::engine::verdict::{Reason, Report, Verdict};
+use crate::engine::judge::verdict::{Reason, Report, Verdict};
 
 /// Where a row's check is, in one byte.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,8 +3,8 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
+use crate::engine::judge::verdict::Verdict;
 use crate::engine::transcript::Direction;
-use crate::engine::verdict::Verdict;
 
 /// Every style the views use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mxknock::config::Config;
+use mxknock::engine::judge::verdict::Report;
 use mxknock::engine::stats::Stats;
-use mxknock::engine::verdict::Report;
 use mxknock::engine::{Engine, EventKind};
 use mxknock::lab::Lab;
 

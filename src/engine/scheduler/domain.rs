@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use tokio::sync::OnceCell;
 
 use super::Pending;
-use crate::engine::verdict::MxRecord;
+use crate::engine::judge::verdict::MxRecord;
 
 struct Queue {
     pending: VecDeque<Pending>,

@@ -4,14 +4,14 @@
 //!
 //! The scheduler holds queues and priorities only: the session limits (`engine.concurrency`
 //! in all, `engine.per_host` per server IP, `connect_interval`) are taken by the conversation
-//! layer ([`super::connect`]), the global slots through this scheduler's priority gate. Per
+//! layer ([`super::session::open`]), the global slots through this scheduler's priority gate. Per
 //! session at most `rcpts_per_session` RCPTs and `rejected_per_session` rejected ones are sent
 //! before reconnecting.
 //! Per-run caches: MX per domain, catch-all per domain (probed once, in the first session that
 //! sees an accepted address), and hosts whose STARTTLS failed. A greylisted address is checked
 //! again after a real delay (`greylist_schedule`), up to `greylist_max_wait`.
 
-mod domain;
+pub mod domain;
 pub mod gate;
 mod worker;
 
@@ -21,13 +21,14 @@ use std::time::{Duration, Instant};
 
 use gate::{Priority, PriorityGate};
 
+use super::Strategy;
 use super::admission::Ticket;
 use super::context::CheckContext;
 use super::emit::Emitter;
 use super::event::EventKind;
-use super::outcome::{Decision, apply_decision};
+use super::judge::outcome::{Decision, apply_decision};
+use super::judge::verdict::{Reason, SmtpFacts};
 use super::prepare::{Prepared, finish};
-use super::verdict::SmtpFacts;
 use domain::Domain;
 
 /// One address waiting for (or in) a session.
@@ -52,17 +53,25 @@ pub struct Scheduler {
     ctx: Arc<CheckContext>,
     sessions: Arc<PriorityGate>,
     domains: Mutex<HashMap<String, Arc<Domain>>>,
+    strategy: Strategy,
     paused: tokio::sync::watch::Receiver<bool>,
 }
 
 impl Scheduler {
     /// A scheduler over `ctx`; `paused` holds new sessions while true.
-    pub fn new(ctx: Arc<CheckContext>, paused: tokio::sync::watch::Receiver<bool>) -> Arc<Self> {
+    /// With [`Strategy::PerAddress`] every address is a domain queue of its own (one session
+    /// and one catch-all probe each).
+    pub fn new(
+        ctx: Arc<CheckContext>,
+        paused: tokio::sync::watch::Receiver<bool>,
+        strategy: Strategy,
+    ) -> Arc<Self> {
         let sessions = PriorityGate::new(ctx.config.engine.concurrency.max(1));
         Arc::new(Scheduler {
             ctx,
             sessions,
             domains: Mutex::default(),
+            strategy,
             paused,
         })
     }
@@ -76,6 +85,9 @@ impl Scheduler {
 
     fn domain_for(&self, pending: &Pending) -> Arc<Domain> {
         let name = pending.prepared.address.domain().to_string();
+        if self.strategy == Strategy::PerAddress {
+            return Arc::new(Domain::new(name, pending.prepared.hosts.clone()));
+        }
         let mut domains = self.domains.lock().expect("domains lock");
         domains
             .entry(name.clone())
@@ -177,4 +189,29 @@ pub async fn complete(pending: Pending, decision: Decision, facts: Option<SmtpFa
     let report = finish(report, prepared.started);
     emit.send(EventKind::Finished(Box::new(report))).await;
     drop(ticket);
+}
+
+/// Completes an address, or schedules a greylisting re-check for it.
+pub async fn settle(
+    scheduler: &Arc<Scheduler>,
+    pending: Pending,
+    decision: Decision,
+    facts: Option<SmtpFacts>,
+) {
+    let mut decision = decision;
+    let pending = if decision.reason == Reason::Greylisted {
+        let Some(pending) = scheduler.retry_later(pending) else {
+            return;
+        };
+        if pending.greylist_tries > 0 {
+            decision.detail = format!(
+                "{} (still greylisted after {} re-checks)",
+                decision.detail, pending.greylist_tries
+            );
+        }
+        pending
+    } else {
+        pending
+    };
+    complete(pending, decision, facts).await;
 }

@@ -10,9 +10,9 @@ use super::command::{Command, UnsafeCommand};
 use super::reply::{Reply, ReplyAssembler, ReplyError, read_line};
 use super::tls;
 use crate::engine::emit::Emitter;
+use crate::engine::judge::verdict::TlsFacts;
 use crate::engine::net::{BoxIo, CloseWatch, drain_until_closed};
 use crate::engine::transcript::Direction;
-use crate::engine::verdict::TlsFacts;
 
 /// At most this many lines of one reply are shown; the rest are counted, not streamed, so a
 /// hostile server cannot flood the front end.

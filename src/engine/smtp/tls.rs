@@ -17,8 +17,8 @@ use tokio_rustls::rustls::{
     ClientConfig, DigitallySignedStruct, Error, RootCertStore, SignatureScheme,
 };
 
+use crate::engine::judge::verdict::TlsFacts;
 use crate::engine::net::BoxIo;
-use crate::engine::verdict::TlsFacts;
 
 static PROVIDER: LazyLock<Arc<CryptoProvider>> =
     LazyLock::new(|| Arc::new(ring::default_provider()));

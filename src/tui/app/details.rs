@@ -6,8 +6,8 @@ use std::collections::{HashMap, VecDeque};
 
 use super::App;
 use crate::engine::event::JobId;
+use crate::engine::judge::verdict::Report;
 use crate::engine::transcript::TranscriptLine;
-use crate::engine::verdict::Report;
 
 /// Full reports and transcripts are kept for this many most recent jobs (and the selected one);
 /// older ones keep only their row summary, so a list of a million stays small.

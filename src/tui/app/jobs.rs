@@ -3,7 +3,7 @@
 
 use super::{App, Effect};
 use crate::engine::event::JobId;
-use crate::engine::verdict::Verdict;
+use crate::engine::judge::verdict::Verdict;
 use crate::tui::rows::{Progress, Row};
 
 impl App {

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use super::App;
 use crate::engine::event::{JobId, Stage};
-use crate::engine::verdict::Report;
+use crate::engine::judge::verdict::Report;
 use crate::tui::rows::{Filter, Progress, Sort};
 
 impl App {

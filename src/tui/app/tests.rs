@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use super::*;
 use crate::engine::event::Stage;
+use crate::engine::judge::verdict::{Reason, Report, Verdict};
 use crate::engine::transcript::{Direction, TranscriptLine};
-use crate::engine::verdict::{Reason, Report, Verdict};
 use crate::tui::rows::Progress;
 
 fn app_with(n: usize) -> App {

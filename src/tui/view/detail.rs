@@ -17,7 +17,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::pane_block;
-use crate::engine::verdict::Report;
+use crate::engine::judge::verdict::Report;
 use crate::tui::app::{App, Pane};
 use crate::tui::rows::Row;
 use crate::tui::theme::Theme;

@@ -15,7 +15,7 @@ use crate::tui::theme::Theme;
 
 /// The style of a status word.
 fn status_style(status: Status, theme: &Theme) -> Style {
-    use crate::engine::verdict::Verdict;
+    use crate::engine::judge::verdict::Verdict;
     match status {
         Status::Pass => theme.verdict(Verdict::Deliverable),
         Status::Warn => theme.verdict(Verdict::Risky),

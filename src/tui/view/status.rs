@@ -9,7 +9,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Gauge, Paragraph};
 
-use crate::engine::verdict::Verdict;
+use crate::engine::judge::verdict::Verdict;
 use crate::tui::app::App;
 use crate::tui::theme::{Theme, glyph};
 

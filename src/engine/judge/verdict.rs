@@ -5,8 +5,8 @@
 
 use serde::Serialize;
 
-use super::smtp::reply::EnhancedCode;
-use super::transcript::TranscriptLine;
+use crate::engine::smtp::reply::EnhancedCode;
+use crate::engine::transcript::TranscriptLine;
 
 /// The four answers mxknock gives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -5,27 +5,27 @@
 //! takes no mail, STARTTLS required) ends the search.
 //!
 //! Before each dial, in this order: the host's backoff and first-session trial, its per-IP
-//! permit ([`super::host_limit`], the only per-host gate) and pacing, and only then the global
-//! session slot ([`super::global_slot`]); a slot kept from an earlier session is given up before
+//! permit ([`crate::engine::hosts::limit`], the only per-host gate) and pacing, and only then the global
+//! session slot ([`crate::engine::session::slot`]); a slot kept from an earlier session is given up before
 //! any of those waits.
 
 use std::net::IpAddr;
 use std::time::Instant;
 
-use super::context::CheckContext;
-use super::dns::DnsFailure;
-use super::emit::Emitter;
-use super::event::Stage;
-use super::global_slot::{GlobalSlots, SlotPermit};
-use super::host_health::{AfterFailure, HostState};
-use super::host_limit::HostPermit;
-use super::host_trial::{Entry, TrialGuard};
-use super::outcome::{Decision, Refusal, refusal, session_failure};
-use super::port_breaker::{DialFailure, EARLY_PROBE_AFTER};
-use super::smtp::command::Command;
-use super::smtp::session::{Session, Timeouts};
-use super::verdict::{Attempt, MxRecord, Reason, SmtpFacts, StageTimes};
 use crate::config::{Config, StartTlsMode};
+use crate::engine::context::CheckContext;
+use crate::engine::dns::DnsFailure;
+use crate::engine::emit::Emitter;
+use crate::engine::event::Stage;
+use crate::engine::hosts::health::{AfterFailure, HostState};
+use crate::engine::hosts::limit::HostPermit;
+use crate::engine::hosts::port_breaker::{DialFailure, EARLY_PROBE_AFTER};
+use crate::engine::hosts::trial::{Entry, TrialGuard};
+use crate::engine::judge::outcome::{Decision, Refusal, refusal, session_failure};
+use crate::engine::judge::verdict::{Attempt, MxRecord, Reason, SmtpFacts, StageTimes};
+use crate::engine::session::slot::{GlobalSlots, SlotPermit};
+use crate::engine::smtp::command::Command;
+use crate::engine::smtp::session::{Session, Timeouts};
 
 /// A session after a positive reply to MAIL FROM.
 pub struct Ready {
@@ -37,7 +37,7 @@ pub struct Ready {
     pub mail_deferred: bool,
     /// This session's slot in the per-host limit of its server's IP, held until it closes.
     pub host_permit: Option<HostPermit>,
-    /// Held while this is the first session to its server (see [`super::host_trial`]).
+    /// Held while this is the first session to its server (see [`crate::engine::hosts::trial`]).
     pub trial: Option<TrialGuard>,
     /// The session's global slot, held until it closes.
     pub slot: Option<SlotPermit>,

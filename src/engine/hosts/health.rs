@@ -16,8 +16,8 @@ use std::time::Duration;
 use rand::RngExt;
 use tokio::time::Instant;
 
-use super::verdict::Reason;
 use crate::config::EngineConfig;
+use crate::engine::judge::verdict::Reason;
 
 /// The longest wait between two tries of one host.
 const MAX_BACKOFF: Duration = Duration::from_secs(300);

@@ -12,7 +12,7 @@
 //! is [`RcptClass::Blocked`] and never [`RcptClass::NoSuchUser`], because the mailbox may well
 //! exist.
 
-use super::smtp::reply::Reply;
+use crate::engine::smtp::reply::Reply;
 
 /// What the reply to `RCPT TO` says about the mailbox.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

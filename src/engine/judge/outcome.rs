@@ -1,11 +1,11 @@
 //! What replies and failures mean for a report: the decision an SMTP exchange reached, the
 //! verdict of a DNS answer, and how a decision is written into a [`Report`].
 
-use super::classify::{RcptClass, SessionClass, classify_session};
-use super::dns::{DnsFailure, MailHosts};
-use super::smtp::reply::Reply;
-use super::smtp::session::SessionError;
-use super::verdict::{Reason, Report, SmtpFacts};
+use crate::engine::dns::{DnsFailure, MailHosts};
+use crate::engine::judge::classify::{RcptClass, SessionClass, classify_session};
+use crate::engine::judge::verdict::{Reason, Report, SmtpFacts};
+use crate::engine::smtp::reply::Reply;
+use crate::engine::smtp::session::SessionError;
 
 /// An answer about one address.
 #[derive(Clone, Debug)]

@@ -29,8 +29,8 @@ use futures::stream::FuturesUnordered;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::dns::MailHosts;
-use super::net::Net;
+use crate::engine::dns::MailHosts;
+use crate::engine::net::Net;
 
 /// A dial still waiting after this long, with nothing connected yet in the run, starts the
 /// check of the providers' hosts.
@@ -161,7 +161,7 @@ impl Probe {
             .host_ips(&host)
             .await
             .map_err(|e| format!("{host}: {e}"))?;
-        let ip = super::connect::reachable_ip(&ips, self.net.dialer.bind())
+        let ip = crate::engine::session::open::reachable_ip(&ips, self.net.dialer.bind())
             .ok_or_else(|| format!("{host}: no address of our IP version"))?;
         match self.net.connect(ip, self.timeout).await {
             Ok(_connected) => Ok(()),
@@ -409,12 +409,12 @@ mod tests {
     /// stands for "none answered").
     fn breaker(threshold: usize) -> Arc<PortBreaker> {
         let net = Net {
-            dns: super::super::dns::Dns::new(
-                &super::super::dns::DnsServers::UdpOnly(vec!["127.0.0.1:9".parse().unwrap()]),
+            dns: crate::engine::dns::Dns::new(
+                &crate::engine::dns::DnsServers::UdpOnly(vec!["127.0.0.1:9".parse().unwrap()]),
                 Duration::from_millis(100),
             )
             .unwrap(),
-            dialer: super::super::net::Dialer::Direct {
+            dialer: crate::engine::net::Dialer::Direct {
                 port: 25,
                 bind: None,
             },

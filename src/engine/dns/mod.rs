@@ -14,7 +14,7 @@ use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::proto::rr::RData;
 use rand::seq::SliceRandom;
 
-use super::verdict::MxRecord;
+use super::judge::verdict::MxRecord;
 
 /// What DNS says about where a domain's mail goes.
 #[derive(Clone, Debug, PartialEq, Eq)]

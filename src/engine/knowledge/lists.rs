@@ -19,9 +19,9 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-const DISPOSABLE_DOMAINS: &str = include_str!("../../assets/disposable_domains.txt");
-const FREE_PROVIDERS: &str = include_str!("../../assets/free_providers.txt");
-const ROLE_LOCAL_PARTS: &str = include_str!("../../assets/role_local_parts.txt");
+const DISPOSABLE_DOMAINS: &str = include_str!("../../../assets/disposable_domains.txt");
+const FREE_PROVIDERS: &str = include_str!("../../../assets/free_providers.txt");
+const ROLE_LOCAL_PARTS: &str = include_str!("../../../assets/role_local_parts.txt");
 
 static DISPOSABLE: LazyLock<HashSet<&'static str>> =
     LazyLock::new(|| parse_list(DISPOSABLE_DOMAINS));

@@ -41,6 +41,7 @@ use super::keymap::Keymap;
 use super::prompt::{Prompt, PromptKind};
 use super::rows::{Filter, Row, Sort};
 use crate::engine::event::{EngineEvent, EventKind, JobId};
+use navigation::ViewChanges;
 
 /// Which pane has the focus.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,7 +132,11 @@ pub struct App {
     // Navigation and search (navigation.rs, search.rs).
     /// Shown rows (indices into `rows`), or `None` for "all rows in input order".
     view: Option<Vec<u32>>,
+    /// The view must be rebuilt from all rows (filter, sort or rows changed).
     view_dirty: bool,
+    /// Rows whose check finished since the view was last brought up to date (see
+    /// [`navigation`]: merged into an input-order view instead of a rebuild).
+    view_changes: ViewChanges,
     /// The active filter.
     pub filter: Filter,
     /// The active sort.
@@ -204,6 +209,7 @@ impl App {
             now: Instant::now(),
             view: None,
             view_dirty: false,
+            view_changes: ViewChanges::default(),
             filter: Filter::All,
             sort: Sort::Input,
             selected: 0,

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use super::App;
 use crate::engine::event::{JobId, Stage};
 use crate::engine::judge::verdict::Report;
-use crate::tui::rows::{Filter, Progress, Sort};
+use crate::tui::rows::Progress;
 
 impl App {
     /// Rows not finished yet.
@@ -79,6 +79,7 @@ impl App {
     /// The job of `row` finished with `report`: counted under its verdict (instead of an
     /// earlier one), its report kept, a run-wide notice announced once.
     pub(super) fn finished(&mut self, row: usize, job: JobId, report: Box<Report>) {
+        let passed_before = self.filter.accepts(&self.rows[row]);
         let r = &mut self.rows[row];
         if r.progress.is_active() {
             self.active = self.active.saturating_sub(1);
@@ -95,8 +96,6 @@ impl App {
         self.done += 1;
         self.last_finished = Some(self.now);
         self.detail_mut(job).report = Some(report);
-        if self.filter != Filter::All || self.sort != Sort::Input {
-            self.view_dirty = true;
-        }
+        self.row_changed(row, passed_before);
     }
 }

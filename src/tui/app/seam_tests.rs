@@ -220,3 +220,58 @@ fn an_answer_without_a_question_does_nothing() {
     assert_eq!(app.mode, Mode::Normal);
     assert!(app.banner.is_some());
 }
+
+/// The rows the view shows, position by position.
+fn shown(app: &App) -> Vec<usize> {
+    (0..app.view_len()).filter_map(|p| app.row_at(p)).collect()
+}
+
+#[test]
+fn a_filtered_view_kept_up_by_merging_matches_a_rebuild_while_results_stream_in() {
+    use crate::engine::judge::verdict::{Reason, Report};
+    use crate::tui::rows::build_view;
+    const N: usize = 400;
+    let reasons = [
+        Reason::Ok,
+        Reason::NoSuchUser,
+        Reason::AcceptAll,
+        Reason::Greylisted,
+    ];
+    for filter in Filter::CYCLE {
+        let mut app = app_with(N);
+        for row in 0..N {
+            app.bind_job(row, JobId(row as u64));
+        }
+        app.update(Action::Top);
+        while app.filter != filter {
+            app.update(Action::CycleFilter);
+        }
+        app.refresh_view();
+        // Finish rows in a scrambled order, a few per frame, some twice (a re-check with a
+        // new verdict), comparing the merged view with a full rebuild after every frame.
+        let mut step = 0usize;
+        for frame in 0..120 {
+            for _ in 0..(1 + frame % 7) {
+                step += 1;
+                let row = (step * 7919) % N;
+                let reason = reasons[(step * 31 + row) % reasons.len()];
+                let report = Report::new(format!("user{row}@lab.test"), reason, "test");
+                app.apply(EngineEvent {
+                    job: JobId(row as u64),
+                    kind: EventKind::Finished(Box::new(report)),
+                });
+            }
+            app.refresh_view();
+            let rebuilt: Vec<usize> = build_view(&app.rows, app.filter, app.sort)
+                .into_iter()
+                .map(|i| i as usize)
+                .collect();
+            if filter == Filter::All {
+                assert_eq!(app.view_len(), N);
+            } else {
+                assert_eq!(shown(&app), rebuilt, "{filter:?} after frame {frame}");
+            }
+            assert!(app.selected < app.view_len().max(1));
+        }
+    }
+}

@@ -39,7 +39,13 @@ pub struct CheckContext {
     pub server: Option<String>,
     mx: Mutex<HashMap<String, Arc<OnceCell<MailHosts>>>>,
     tls_failed: Mutex<HashSet<String>>,
+    /// Typo hints per domain (the edit distances to every provider cost more than the rest of
+    /// preparing an address), for at most [`TYPO_CACHE_DOMAINS`] domains.
+    typos: Mutex<HashMap<Box<str>, Option<&'static str>>>,
 }
+
+/// Domains whose typo hint is remembered; beyond that it is worked out each time.
+const TYPO_CACHE_DOMAINS: usize = 100_000;
 
 impl CheckContext {
     /// A context with empty caches.
@@ -82,7 +88,21 @@ impl CheckContext {
             server,
             mx: Mutex::default(),
             tls_failed: Mutex::default(),
+            typos: Mutex::default(),
         }
+    }
+
+    /// The provider domain `domain` (A-label) is likely a typo of, worked out once per domain.
+    pub fn typo_of(&self, domain: &str) -> Option<&'static str> {
+        if let Some(known) = self.typos.lock().expect("typo cache lock").get(domain) {
+            return *known;
+        }
+        let hint = crate::address::suggest_domain(domain);
+        let mut typos = self.typos.lock().expect("typo cache lock");
+        if typos.len() < TYPO_CACHE_DOMAINS {
+            typos.insert(domain.into(), hint);
+        }
+        hint
     }
 
     /// The MX answer for `domain`, looked up once per run: concurrent callers wait for the

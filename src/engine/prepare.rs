@@ -47,7 +47,9 @@ pub async fn prepare(input: &str, ctx: &CheckContext, emit: &Emitter) -> Prep {
     };
     let mut report = Report::new(input, Reason::Ok, "");
     report.normalized = Some(address.smtp_path());
-    report.suggestion = address.suggestion();
+    report.suggestion = ctx
+        .typo_of(address.domain())
+        .map(|domain| format!("{}@{domain}", address.local_part()));
     report.flags = Flags {
         disposable: lists::is_disposable(address.domain()),
         role_account: lists::is_role_account(address.local_part()),

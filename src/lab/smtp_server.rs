@@ -27,12 +27,27 @@ pub struct Received {
     pub reply: Option<u16>,
 }
 
-/// Everything every lab server received, shared.
+/// Commands the log keeps: the most recent ones. Tests send far fewer; a demo or bench over a
+/// million addresses would otherwise keep every command it ever sent in memory.
+pub const LOG_CAPACITY: usize = 100_000;
+
+/// Everything every lab server received, shared: the last [`LOG_CAPACITY`] commands, and
+/// exact counts of connections.
 #[derive(Debug, Default)]
 pub struct ServerLog {
-    entries: Mutex<Vec<Received>>,
+    entries: Mutex<Entries>,
     connections: Mutex<HashMap<&'static str, u64>>,
     concurrency: Mutex<HashMap<&'static str, (u64, u64)>>,
+}
+
+/// The kept commands, and where each connection's last one is.
+#[derive(Debug, Default)]
+struct Entries {
+    kept: std::collections::VecDeque<Received>,
+    /// How many commands were dropped from the front (so `kept[i]` is command `i + dropped`).
+    dropped: usize,
+    /// The number of each connection's last command.
+    last: HashMap<(&'static str, u64), usize>,
 }
 
 /// Counts a connection as open until dropped.
@@ -56,9 +71,15 @@ impl Drop for OpenConnection<'_> {
 }
 
 impl ServerLog {
-    /// All commands received, in order.
+    /// The commands received (the last [`LOG_CAPACITY`]), in order.
     pub fn received(&self) -> Vec<Received> {
-        self.entries.lock().expect("log lock").clone()
+        self.entries
+            .lock()
+            .expect("log lock")
+            .kept
+            .iter()
+            .cloned()
+            .collect()
     }
 
     /// How many connections `server` accepted.
@@ -126,10 +147,13 @@ impl ServerLog {
 
     fn answered(&self, server: &'static str, connection: u64, code: u16) {
         let mut entries = self.entries.lock().expect("log lock");
-        if let Some(last) = entries
-            .iter_mut()
-            .rev()
-            .find(|r| r.server == server && r.connection == connection)
+        let Some(&number) = entries.last.get(&(server, connection)) else {
+            return;
+        };
+        let Some(index) = number.checked_sub(entries.dropped) else {
+            return;
+        };
+        if let Some(last) = entries.kept.get_mut(index)
             && last.reply.is_none()
         {
             last.reply = Some(code);
@@ -137,7 +161,14 @@ impl ServerLog {
     }
 
     fn record(&self, server: &'static str, connection: u64, line: &str) {
-        self.entries.lock().expect("log lock").push(Received {
+        let mut entries = self.entries.lock().expect("log lock");
+        if entries.kept.len() == LOG_CAPACITY {
+            entries.kept.pop_front();
+            entries.dropped += 1;
+        }
+        let number = entries.dropped + entries.kept.len();
+        entries.last.insert((server, connection), number);
+        entries.kept.push_back(Received {
             server,
             connection,
             line: line.to_string(),

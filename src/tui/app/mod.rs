@@ -27,7 +27,6 @@ mod prompts;
 mod search;
 mod viewport;
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -101,7 +100,7 @@ pub struct App {
     /// Every address, in load order.
     pub rows: Vec<Row>,
     /// Which job belongs to which row.
-    job_rows: HashMap<JobId, usize>,
+    job_rows: jobs::JobRows,
     /// The `--server` every check asks instead of the MX hosts, if one was given.
     pub server: Option<String>,
     /// New checks are held.
@@ -195,7 +194,7 @@ impl App {
     pub fn new(keymap: Keymap) -> App {
         App {
             rows: Vec::new(),
-            job_rows: HashMap::new(),
+            job_rows: jobs::JobRows::default(),
             server: None,
             paused: false,
             details: details::DetailCache::default(),
@@ -238,7 +237,7 @@ impl App {
 
     /// Takes one engine event.
     pub fn apply(&mut self, event: EngineEvent) {
-        let Some(&row) = self.job_rows.get(&event.job) else {
+        let Some(row) = self.job_rows.get(event.job) else {
             return; // a superseded job (re-checked since)
         };
         match event.kind {

@@ -28,8 +28,8 @@ fn app_with(n: usize) -> App {
 fn finish(app: &mut App, job: u64, reason: Reason) {
     let address = app
         .job_rows
-        .get(&JobId(job))
-        .map(|&row| app.rows[row].address.to_string())
+        .get(JobId(job))
+        .map(|row| app.rows[row].address.to_string())
         .unwrap_or_default();
     app.apply(EngineEvent {
         job: JobId(job),

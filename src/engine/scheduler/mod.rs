@@ -123,7 +123,11 @@ impl Scheduler {
     }
 
     /// Schedules a greylisted address for a re-check, or returns it when the schedule is spent.
+    /// The per-address strategy (the naive baseline) never re-checks, as most verifiers do not.
     pub fn retry_later(self: &Arc<Self>, mut pending: Pending) -> Option<Pending> {
+        if self.strategy == Strategy::PerAddress {
+            return Some(pending);
+        }
         let engine = &self.ctx.config.engine;
         let since = *pending.greylisted_since.get_or_insert_with(Instant::now);
         let Some(delay) = engine

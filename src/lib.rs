@@ -13,8 +13,8 @@
 //!   session/     THE conversation: open.rs (permit, slot, connect .. MAIL), rcpts.rs
 //!                (pipelined RCPT batches .. QUIT), probe.rs (catch-all), slot.rs (global slots)
 //!   smtp/        the wire: commands, bounded reply reader, TLS
-//!   hosts/       per server IP: limit (the only per-host gate), health (retry budget,
-//!                refused us), trial (first session), port_breaker (port 25 blocked here)
+//!   hosts/       per server IP: limit (the only per-host gate, with the first-session
+//!                trial), health (retry budget, refused us), port_breaker (port 25 blocked)
 //!   judge/       classify a reply -> outcome -> verdict (the public contract)
 //!   knowledge/   disposable / free / role lists
 //!   net.rs, proxy.rs   resolver and dialer (direct, SOCKS5, bind, embedded lab)

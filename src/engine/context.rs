@@ -10,7 +10,6 @@ use super::dns::{DnsFailure, MailHosts};
 use super::hosts::health::HostHealth;
 use super::hosts::limit::HostLimit;
 use super::hosts::port_breaker::PortBreaker;
-use super::hosts::trial::HostTrials;
 use super::net::Net;
 use super::stats::Stats;
 use crate::config::Config;
@@ -29,8 +28,6 @@ pub struct CheckContext {
     pub host_limit: HostLimit,
     /// The retry budget of each server IP: backoff after failed sessions, then giving up.
     pub host_health: HostHealth,
-    /// First sessions to each server IP, until one had a RCPT answered.
-    pub host_trials: Arc<HostTrials>,
     /// Tells "outbound port 25 is blocked from here" from "these servers are down".
     pub breaker: Arc<PortBreaker>,
     /// Server IPs that answered only part of a pipelined batch: spoken to one command at a time.
@@ -82,7 +79,6 @@ impl CheckContext {
             stats: Arc::default(),
             host_limit,
             host_health,
-            host_trials: HostTrials::new(),
             breaker,
             no_pipelining: Mutex::default(),
             server,

@@ -3,9 +3,17 @@
 //! backup MX that is another domain's primary, hosted mail behind many names) share its limit.
 //! Every session holds a permit for its IP until it closes. It is the engine's only per-host
 //! gate, and it also spaces connections to one IP by `engine.connect_interval`.
+//!
+//! The first session to a server is a trial: a server starts with one permit and gets the rest
+//! of its `per_host` only once a session there has had a RCPT answered (any answer but a
+//! refusal of us, see [`HostLimit::proven`]). So a server that refuses us (a blocklist, missing
+//! reverse DNS) costs one session however many addresses and domains wait for it, and a server
+//! we have never spoken to is not met with `per_host` connections at once. A trial that ends
+//! unproven frees its permit, and the next session is the trial.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -22,6 +30,8 @@ pub struct HostLimit {
 
 struct Gate {
     permits: Arc<Semaphore>,
+    /// Whether a session here had a RCPT answered (then all `per_ip` permits exist).
+    proven: AtomicBool,
     /// When the next connection may start.
     next_connect: tokio::sync::Mutex<Option<Instant>>,
 }
@@ -54,6 +64,20 @@ impl HostLimit {
             .expect("host semaphores are never closed")
     }
 
+    /// A session to `ip` had a RCPT answered: the server takes sessions, so it gets all its
+    /// permits.
+    pub fn proven(&self, ip: IpAddr) {
+        let gate = self.gate(ip);
+        if !gate.proven.swap(true, Ordering::AcqRel) {
+            gate.permits.add_permits(self.per_ip - 1);
+        }
+    }
+
+    /// Whether a session to `ip` has had a RCPT answered.
+    pub fn is_proven(&self, ip: IpAddr) -> bool {
+        self.gate(ip).proven.load(Ordering::Acquire)
+    }
+
     /// Waits until a connection to `ip` may start (`interval` after the last one began) and
     /// books that start. Holders of a permit call it just before dialling.
     pub async fn pace(&self, ip: IpAddr) {
@@ -75,7 +99,8 @@ impl HostLimit {
             .entry(ip)
             .or_insert_with(|| {
                 Arc::new(Gate {
-                    permits: Arc::new(Semaphore::new(self.per_ip)),
+                    permits: Arc::new(Semaphore::new(1)),
+                    proven: AtomicBool::new(false),
                     next_connect: tokio::sync::Mutex::new(None),
                 })
             })
@@ -92,6 +117,7 @@ mod tests {
         let limit = HostLimit::new(2, Duration::ZERO);
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         let b: IpAddr = "192.0.2.2".parse().unwrap();
+        limit.proven(a);
         let first = limit.try_enter(a).expect("first slot");
         let _second = limit.try_enter(a).expect("second slot");
         assert!(
@@ -123,6 +149,41 @@ mod tests {
         assert_eq!(start.elapsed(), Duration::from_secs(3));
         limit.pace(a).await;
         assert_eq!(start.elapsed(), Duration::from_secs(6));
+    }
+
+    #[test]
+    fn a_second_session_waits_until_the_first_proves_the_server() {
+        let limit = HostLimit::new(3, Duration::ZERO);
+        let ip: IpAddr = "192.0.2.1".parse().unwrap();
+        let other: IpAddr = "192.0.2.2".parse().unwrap();
+        let trial = limit.try_enter(ip).expect("the first session is the trial");
+        assert!(
+            limit.try_enter(ip).is_none(),
+            "a second waits for the trial"
+        );
+        assert!(
+            limit.try_enter(other).is_some(),
+            "another server has its own trial"
+        );
+        limit.proven(ip);
+        limit.proven(ip);
+        let second = limit.try_enter(ip).expect("proven: more sessions");
+        let third = limit.try_enter(ip).expect("up to per_host");
+        assert!(limit.try_enter(ip).is_none(), "never more than per_host");
+        drop((trial, second, third));
+        assert!(limit.is_proven(ip));
+    }
+
+    #[test]
+    fn a_trial_that_ends_unproven_hands_the_trial_on() {
+        let limit = HostLimit::new(2, Duration::ZERO);
+        let ip: IpAddr = "192.0.2.1".parse().unwrap();
+        let trial = limit.try_enter(ip).expect("trial");
+        drop(trial);
+        let next = limit.try_enter(ip).expect("the next session is the trial");
+        assert!(limit.try_enter(ip).is_none(), "still one at a time");
+        drop(next);
+        assert!(!limit.is_proven(ip));
     }
 
     #[test]

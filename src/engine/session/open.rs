@@ -4,9 +4,10 @@
 //! that breaks moves on to the next host; a refusal that is an answer (we are blocked, the server
 //! takes no mail, STARTTLS required) ends the search.
 //!
-//! Before each dial, in this order: the host's backoff and first-session trial, its per-IP
-//! permit ([`crate::engine::hosts::limit`], the only per-host gate) and pacing, and only then the global
-//! session slot ([`crate::engine::session::slot`]); a slot kept from an earlier session is given up before
+//! Before each dial, in this order: the host's backoff, its per-IP permit
+//! ([`crate::engine::hosts::limit`], the only per-host gate: one permit while its first session
+//! is a trial) and pacing, and only then the global session slot
+//! ([`crate::engine::session::slot`]); a slot kept from an earlier session is given up before
 //! any of those waits.
 
 use std::net::IpAddr;
@@ -20,7 +21,6 @@ use crate::engine::event::Stage;
 use crate::engine::hosts::health::{AfterFailure, HostState};
 use crate::engine::hosts::limit::HostPermit;
 use crate::engine::hosts::port_breaker::{DialFailure, EARLY_PROBE_AFTER};
-use crate::engine::hosts::trial::{Entry, TrialGuard};
 use crate::engine::judge::outcome::{Decision, Refusal, refusal, session_failure};
 use crate::engine::judge::verdict::{Attempt, MxRecord, Reason, SmtpFacts, StageTimes};
 use crate::engine::session::slot::{GlobalSlots, SlotPermit};
@@ -37,8 +37,6 @@ pub struct Ready {
     pub mail_deferred: bool,
     /// This session's slot in the per-host limit of its server's IP, held until it closes.
     pub host_permit: Option<HostPermit>,
-    /// Held while this is the first session to its server (see [`crate::engine::hosts::trial`]).
-    pub trial: Option<TrialGuard>,
     /// The session's global slot, held until it closes.
     pub slot: Option<SlotPermit>,
 }
@@ -168,23 +166,23 @@ pub async fn open_session(
         };
         ledger.stages.dns_ms += dns_started.elapsed().as_millis() as u64;
         let is_last = index + 1 == candidates;
-        let mut trial = None;
-        let waits = (is_last, &mut trial, &mut *slots);
-        if let Err(given_up) = wait_for_host(ctx, emit, &mx.host, ip, waits).await {
-            ledger.attempts.push(Attempt {
-                host: mx.host.clone(),
-                ip: Some(ip.to_string()),
-                outcome: given_up.detail.clone(),
-            });
-            last = Failure {
-                decision: given_up,
-                facts: None,
-            };
-            continue;
-        }
-        let (permit, slot) = enter_host(ctx, emit, &mx.host, ip, slots).await;
+        let permit = match wait_for_host(ctx, emit, &mx.host, ip, is_last, slots).await {
+            Ok(permit) => permit,
+            Err(given_up) => {
+                ledger.attempts.push(Attempt {
+                    host: mx.host.clone(),
+                    ip: Some(ip.to_string()),
+                    outcome: given_up.detail.clone(),
+                });
+                last = Failure {
+                    decision: given_up,
+                    facts: None,
+                };
+                continue;
+            }
+        };
         let mut host_permit = Some(permit);
-        let mut slot = Some(slot);
+        let mut slot = Some(take_slot(ctx, ip, slots).await);
         let mut use_tls =
             ctx.config.smtp.starttls != StartTlsMode::Never && !ctx.tls_failed(&mx.host);
         loop {
@@ -198,7 +196,6 @@ pub async fn open_session(
                 HostOutcome::Ready(mut ready) => {
                     ledger.attempts.push(attempt("session opened"));
                     ready.host_permit = host_permit.take();
-                    ready.trial = trial.take();
                     ready.slot = slot.take();
                     return Ok(*ready);
                 }
@@ -234,9 +231,8 @@ pub async fn open_session(
                         drop(host_permit.take());
                         drop(slot.take());
                         tokio::time::sleep(*delay).await;
-                        let (permit, again) = enter_host(ctx, emit, &mx.host, ip, slots).await;
-                        host_permit = Some(permit);
-                        slot = Some(again);
+                        host_permit = Some(ctx.host_limit.enter(ip).await);
+                        slot = Some(take_slot(ctx, ip, slots).await);
                         continue;
                     }
                     return Err(Failure {
@@ -278,47 +274,28 @@ pub fn note_refusal(ctx: &CheckContext, host: &str, ip: IpAddr, detail: &str) {
     }
 }
 
-/// The per-IP permit (waiting for one when the server has `per_host` sessions open), the pace
-/// of connections to it, and then the global slot: in that order, so no slot is held while the
-/// server is busy.
-async fn enter_host(
-    ctx: &CheckContext,
-    emit: &Emitter,
-    host: &str,
-    ip: IpAddr,
-    slots: &mut GlobalSlots,
-) -> (HostPermit, SlotPermit) {
-    let permit = match ctx.host_limit.try_enter(ip) {
-        Some(permit) => permit,
-        None => {
-            slots.release_kept();
-            emit.info(format!(
-                "{} already has {} sessions open; waiting for one to close",
-                host_at(host, ip),
-                ctx.config.engine.per_host
-            ))
-            .await;
-            ctx.host_limit.enter(ip).await
-        }
-    };
+/// The pace of connections to `ip`, then the global slot: taken after the server's permit, so
+/// no slot is held while the server is busy.
+async fn take_slot(ctx: &CheckContext, ip: IpAddr, slots: &mut GlobalSlots) -> SlotPermit {
     if ctx.config.engine.connect_interval > 0.0 {
         slots.release_kept();
     }
     ctx.host_limit.pace(ip).await;
-    (permit, slots.acquire().await)
+    slots.acquire().await
 }
 
-/// Waits out the backoff of a host whose last session failed, or, when other hosts are left
-/// to try, skips it; a host given up on for the run gives the decision for the address.
-/// `waits`: whether this is the last host to try, the trial guard to fill in, and the caller's
-/// slots (a kept slot is given up before any wait).
+/// The server's per-IP permit, once its backoff is over: waits while it has `per_host`
+/// sessions open, or while its first session (the trial) has not had a RCPT answered. When
+/// other hosts are left to try, a host in its backoff is skipped; a host given up on for the
+/// run gives the decision for the address. A kept slot is given up before any wait.
 async fn wait_for_host(
     ctx: &CheckContext,
     emit: &Emitter,
     host: &str,
     ip: IpAddr,
-    (is_last, trial, slots): (bool, &mut Option<TrialGuard>, &mut GlobalSlots),
-) -> Result<(), Decision> {
+    is_last: bool,
+    slots: &mut GlobalSlots,
+) -> Result<HostPermit, Decision> {
     let shown = host_at(host, ip);
     let mut said_waiting = false;
     loop {
@@ -345,23 +322,32 @@ async fn wait_for_host(
                 continue;
             }
         }
-        match ctx.host_trials.try_enter(ip) {
-            Entry::Open(guard) => {
-                *trial = guard;
-                return Ok(());
-            }
-            Entry::Wait(mut changed) => {
-                slots.release_kept();
-                if !said_waiting {
-                    emit.info(format!(
-                        "waiting for the first session to {shown} to get an answer before opening another"
-                    ))
-                    .await;
-                    said_waiting = true;
-                }
-                let _ = changed.changed().await;
-            }
+        if let Some(permit) = ctx.host_limit.try_enter(ip) {
+            return Ok(permit);
         }
+        slots.release_kept();
+        if !said_waiting {
+            let why = if ctx.host_limit.is_proven(ip) {
+                format!(
+                    "{shown} already has {} sessions open; waiting for one to close",
+                    ctx.config.engine.per_host
+                )
+            } else {
+                format!(
+                    "waiting for the first session to {shown} to get an answer before opening another"
+                )
+            };
+            emit.info(why).await;
+            said_waiting = true;
+        }
+        let permit = ctx.host_limit.enter(ip).await;
+        if matches!(
+            ctx.host_health.state(ip, tokio::time::Instant::now()),
+            HostState::Ready
+        ) {
+            return Ok(permit);
+        }
+        // The server failed or refused us while this session waited: look again.
     }
 }
 
@@ -621,7 +607,6 @@ async fn converse(
             facts,
             mail_deferred: true,
             host_permit: None,
-            trial: None,
             slot: None,
         }));
     }
@@ -637,7 +622,6 @@ async fn converse(
         facts,
         mail_deferred: false,
         host_permit: None,
-        trial: None,
         slot: None,
     }))
 }

@@ -116,7 +116,6 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
         facts,
         mail_deferred,
         host_permit: _host_permit,
-        trial: _trial,
         slot: _,
     } = ready;
     let mut mail_pending = mail_deferred;
@@ -286,7 +285,7 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
                 && !about_our_host
                 && let Some(ip) = ip
             {
-                ctx.host_trials.proven(ip);
+                ctx.host_limit.proven(ip);
             }
             if too_many_recipients(&reply) && tally.in_transaction > 0 {
                 // The transaction is full, not the mailbox: Postfix does not count this as a

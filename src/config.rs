@@ -28,6 +28,9 @@ pub struct Config {
     pub doctor: DoctorConfig,
     /// TUI key bindings that replace the defaults: `"key" = "action"` (`"none"` unbinds).
     pub keys: std::collections::BTreeMap<String, String>,
+    /// Mail providers added to or changed in the built-in table (`assets/providers.toml`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub providers: Vec<crate::engine::knowledge::providers::ProviderSpec>,
 }
 
 /// When to use STARTTLS.
@@ -435,6 +438,11 @@ impl Config {
         Self::from_toml(&text, &path)
     }
 
+    /// The provider table in effect: the built-in one with `[[providers]]` laid over it.
+    pub fn provider_table(&self) -> Result<crate::engine::knowledge::providers::Providers, String> {
+        crate::engine::knowledge::providers::Providers::new(&self.providers)
+    }
+
     /// Checks ranges and that nothing unsafe can reach the wire.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |setting: &str, message: String| {
@@ -445,6 +453,9 @@ impl Config {
         };
         if self.engine.concurrency == 0 {
             return invalid("concurrency", "must be at least 1".into());
+        }
+        if let Err(message) = self.provider_table() {
+            return invalid("providers", message);
         }
         if self.smtp.port == 0 {
             return invalid("smtp.port", format!("0 is not a port ({PORT_RANGE})"));

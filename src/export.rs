@@ -9,7 +9,7 @@ use std::path::Path;
 use crate::engine::judge::verdict::Report;
 
 /// The CSV columns, in order.
-pub const CSV_COLUMNS: [&str; 15] = [
+pub const CSV_COLUMNS: [&str; 16] = [
     "address",
     "normalized",
     "verdict",
@@ -25,6 +25,7 @@ pub const CSV_COLUMNS: [&str; 15] = [
     "enhanced_code",
     "smtp_message",
     "duration_ms",
+    "provider",
 ];
 
 /// The output format.
@@ -74,6 +75,11 @@ pub fn csv_record(report: &Report) -> Vec<String> {
             .unwrap_or_default(),
         spreadsheet_safe(smtp.and_then(|s| s.message.as_deref()).unwrap_or_default()),
         report.duration_ms.to_string(),
+        report
+            .provider
+            .as_ref()
+            .map(|p| p.id.clone())
+            .unwrap_or_default(),
     ]
 }
 

@@ -194,10 +194,12 @@ fn scan_jsonl(bytes: &[u8]) -> Result<Previous, String> {
 mod tests {
     use super::*;
 
-    /// A data row whose detail holds a comma, quotes and a newline.
+    /// A data row whose detail holds a comma, quotes and a newline; the columns after the
+    /// first fifteen are left empty.
     fn row(address: &str) -> String {
+        let empty = ",".repeat(CSV_COLUMNS.len() - 15);
         format!(
-            "{address},{address},deliverable,ok,\"fine, \"\"really\"\"\nyes\",false,false,false,false,,mx,250,2.1.5,Ok,12\n"
+            "{address},{address},deliverable,ok,\"fine, \"\"really\"\"\nyes\",false,false,false,false,,mx,250,2.1.5,Ok,12{empty}\n"
         )
     }
 

@@ -10,6 +10,7 @@ use super::dns::{DnsFailure, MailHosts};
 use super::hosts::health::HostHealth;
 use super::hosts::limit::HostLimit;
 use super::hosts::port_breaker::PortBreaker;
+use super::knowledge::providers::Providers;
 use super::net::Net;
 use super::stats::Stats;
 use crate::config::Config;
@@ -34,6 +35,8 @@ pub struct CheckContext {
     no_pipelining: Mutex<HashSet<std::net::IpAddr>>,
     /// The server given with `--server` (normalised), asked instead of the MX hosts.
     pub server: Option<String>,
+    /// Who runs which mail servers, and their habits (built-in table and `[[providers]]`).
+    pub providers: Providers,
     mx: Mutex<HashMap<String, Arc<OnceCell<MailHosts>>>>,
     tls_failed: Mutex<HashSet<String>>,
     /// Typo hints per domain (the edit distances to every provider cost more than the rest of
@@ -72,6 +75,11 @@ impl CheckContext {
             config.engine.probe_domains.clone(),
             Config::secs(config.smtp.connect_timeout),
         );
+        // The config was validated before an engine starts; a table that does not build leaves
+        // the built-in one.
+        let providers = config
+            .provider_table()
+            .unwrap_or_else(|_| Providers::builtin());
         CheckContext {
             config,
             net,
@@ -82,6 +90,7 @@ impl CheckContext {
             breaker,
             no_pipelining: Mutex::default(),
             server,
+            providers,
             mx: Mutex::default(),
             tls_failed: Mutex::default(),
             typos: Mutex::default(),

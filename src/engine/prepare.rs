@@ -1,6 +1,7 @@
 //! The part of a check before SMTP: parse the address, set the list flags, resolve the MX
 //! hosts (once per domain per run). Ends the check early when that already decides.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use super::context::CheckContext;
@@ -10,6 +11,7 @@ use super::event::Stage;
 use super::judge::outcome::dns_verdict;
 use super::judge::verdict::{Flags, MxRecord, Reason, Report};
 use super::knowledge::lists;
+use super::knowledge::providers::Provider;
 use crate::address::Address;
 
 /// An address ready for SMTP.
@@ -20,6 +22,8 @@ pub struct Prepared {
     pub report: Report,
     /// Hosts to try, in order.
     pub hosts: Vec<MxRecord>,
+    /// Who runs them, when a known provider does (its rules apply to the sessions).
+    pub provider: Option<Arc<Provider>>,
     /// When the check started.
     pub started: Instant,
 }
@@ -70,10 +74,12 @@ pub async fn prepare(input: &str, ctx: &CheckContext, emit: &Emitter) -> Prep {
             preference: 0,
             implicit: false,
         }];
+        let provider = name_provider(&mut report, &hosts, ctx, emit).await;
         return Prep::Ready(Prepared {
             address,
             report,
             hosts,
+            provider,
             started,
         });
     }
@@ -105,12 +111,46 @@ pub async fn prepare(input: &str, ctx: &CheckContext, emit: &Emitter) -> Prep {
         emit.info(text).await;
     }
     report.mx = hosts.clone();
+    let provider = name_provider(&mut report, &hosts, ctx, emit).await;
     Prep::Ready(Prepared {
         address,
         report,
         hosts,
+        provider,
         started,
     })
+}
+
+/// Names the provider of `hosts` in the report (and the transcript), and returns it for its
+/// rules.
+async fn name_provider(
+    report: &mut Report,
+    hosts: &[MxRecord],
+    ctx: &CheckContext,
+    emit: &Emitter,
+) -> Option<Arc<Provider>> {
+    let provider = ctx
+        .providers
+        .identify(hosts.iter().map(|mx| mx.host.as_str()))?;
+    let mut rules = Vec::new();
+    if provider.accepts_any_recipient {
+        rules.push("accepts every RCPT".to_string());
+    }
+    if provider.skips_probe() {
+        rules.push("no catch-all probe".to_string());
+    }
+    if let Some(secs) = provider.command_timeout {
+        rules.push(format!("replies may take up to {secs} s"));
+    }
+    let rules = if rules.is_empty() {
+        String::new()
+    } else {
+        format!(" (rules: {})", rules.join(", "))
+    };
+    emit.info(format!("mail provider: {}{rules}", provider.name))
+        .await;
+    report.provider = Some(provider.tag());
+    Some(provider)
 }
 
 /// Stamps the total duration.

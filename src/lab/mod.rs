@@ -31,6 +31,7 @@
 //! | deadN.test      | with `dead_domains`: MX mx.deadN.test at its own address, where nothing listens |
 //! | holeN.test      | with `hole_domains`: MX mx.holeN.test at its own address, where connects hang |
 //! | probe.test      | MX mx1.lab.test: a "large provider" for the port-25 breaker's check in tests |
+//! | ID.providers.test | MX named like provider ID's real hosts (aspmx.l.google.com ...), answered by lab.test's server; see [`zone::PROVIDER_DOMAINS`] |
 //!
 //! For `doctor`: the lab's servers answer EHLO with `Hello NAME [127.0.0.1]` (the client's
 //! address as they see it); `verifier.lab.test` resolves to 127.0.0.1 (whose PTR no DNS

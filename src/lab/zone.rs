@@ -40,6 +40,116 @@ const USERS: &[&str] = &[
     "jörg",
 ];
 
+/// Domains whose MX host carries the real host name of a known mail provider, for the tests
+/// of provider identification and rules: (domain, MX host, last octet of the host's address,
+/// the provider id it names). Most hosts are lab.test's server (127.0.0.11); SpamExperts'
+/// is the slow server (its rule waits longer for replies), and `dead.providers.test`'s is a
+/// dead host (the provider is named even when no connection succeeds).
+pub const PROVIDER_DOMAINS: &[(&str, &str, u8, &str)] = &[
+    ("google.providers.test", "aspmx.l.google.com", 11, "google"),
+    (
+        "microsoft365.providers.test",
+        "providers-test.mail.protection.outlook.com",
+        11,
+        "microsoft365",
+    ),
+    (
+        "outlook.providers.test",
+        "hotmail-com.olc.protection.outlook.com",
+        11,
+        "outlook",
+    ),
+    ("yahoo.providers.test", "mta5.am0.yahoodns.net", 11, "yahoo"),
+    (
+        "proofpoint.providers.test",
+        "mx0a-001.pphosted.com",
+        11,
+        "proofpoint",
+    ),
+    (
+        "mimecast.providers.test",
+        "eu-smtp-inbound-1.mimecast.com",
+        11,
+        "mimecast",
+    ),
+    (
+        "barracuda.providers.test",
+        "d123.ess.barracudanetworks.com",
+        11,
+        "barracuda",
+    ),
+    (
+        "cisco.providers.test",
+        "mx1.hc1234-56.iphmx.com",
+        11,
+        "cisco",
+    ),
+    (
+        "spamexperts.providers.test",
+        "mx.antispamcloud.com",
+        17,
+        "spamexperts",
+    ),
+    ("zoho.providers.test", "mx.zoho.eu", 11, "zoho"),
+    (
+        "icloud.providers.test",
+        "mx01.mail.icloud.com",
+        11,
+        "icloud",
+    ),
+    (
+        "fastmail.providers.test",
+        "in1-smtp.messagingengine.com",
+        11,
+        "fastmail",
+    ),
+    ("yandex.providers.test", "mx.yandex.net", 11, "yandex"),
+    ("gmx.providers.test", "mx00.emig.gmx.net", 11, "gmx"),
+    (
+        "godaddy.providers.test",
+        "mailstore1.secureserver.net",
+        11,
+        "godaddy",
+    ),
+    (
+        "amazon.providers.test",
+        "inbound-smtp.eu-west-1.amazonaws.com",
+        11,
+        "amazon",
+    ),
+    ("proton.providers.test", "mail.protonmail.ch", 11, "proton"),
+    (
+        "dead.providers.test",
+        "mx0b-002.pphosted.com",
+        21,
+        "proofpoint",
+    ),
+];
+
+/// The zone entries of [`PROVIDER_DOMAINS`].
+fn provider_zone() -> impl Iterator<Item = (&'static str, ZoneEntry)> {
+    PROVIDER_DOMAINS
+        .iter()
+        .flat_map(|&(domain, host, last, _)| {
+            [
+                (
+                    domain,
+                    ZoneEntry {
+                        mx: vec![(10, host)],
+                        ..ZoneEntry::default()
+                    },
+                ),
+                (
+                    host,
+                    ZoneEntry {
+                        a: vec![Ipv4Addr::new(127, 0, 0, last)],
+                        ..ZoneEntry::default()
+                    },
+                ),
+            ]
+        })
+}
+
 /// The lab's DNS zone: every name it answers for. Names not listed get NXDOMAIN.
 pub fn zone() -> Vec<(&'static str, ZoneEntry)> {
     let mx = |pairs: &[(u16, &'static str)]| ZoneEntry {
@@ -142,6 +252,9 @@ pub fn zone() -> Vec<(&'static str, ZoneEntry)> {
             },
         ),
     ]
+    .into_iter()
+    .chain(provider_zone())
+    .collect()
 }
 
 /// The zone entry that makes `zen.spamhaus.org` answer `answer` for 127.0.0.1 (the IP the

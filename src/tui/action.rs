@@ -47,8 +47,10 @@ pub enum Action {
     FilterUndeliverable,
     /// Cycle through the filters.
     CycleFilter,
-    /// Cycle the sort order (input, verdict, domain).
+    /// Cycle the sort order (input, verdict, domain, provider).
     CycleSort,
+    /// Show only the rows of one mail provider, the next one each time.
+    CycleProviderFilter,
     /// Re-check the selected address.
     Recheck,
     /// Re-check every unknown address.
@@ -127,6 +129,7 @@ impl Action {
             Action::FilterUndeliverable => "undeliverable only",
             Action::CycleFilter => "cycle filter",
             Action::CycleSort => "cycle sort",
+            Action::CycleProviderFilter => "filter by provider",
             Action::Recheck => "re-check selected",
             Action::RecheckUnknown => "re-check all unknown",
             Action::TogglePause => "pause / resume",

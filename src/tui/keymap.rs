@@ -134,6 +134,7 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("4", Action::FilterUndeliverable),
     ("f", Action::CycleFilter),
     ("s", Action::CycleSort),
+    ("P", Action::CycleProviderFilter),
     ("r", Action::Recheck),
     ("R", Action::RecheckUnknown),
     ("p", Action::TogglePause),

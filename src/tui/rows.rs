@@ -102,6 +102,8 @@ pub struct Row {
     pub count: u32,
     /// When a greylisting re-check is due.
     pub retry_at: Option<std::time::Instant>,
+    /// The mail provider, as an index into the list's [`ProviderIds`].
+    pub provider: Option<u16>,
 }
 
 impl Row {
@@ -117,11 +119,14 @@ impl Row {
             duration_ms: 0,
             count,
             retry_at: None,
+            provider: None,
         }
     }
 
-    /// Takes the summary of a finished report.
-    pub fn finish(&mut self, report: &Report) {
+    /// Takes the summary of a finished report; `provider` is the report's provider interned
+    /// in the list's [`ProviderIds`].
+    pub fn finish(&mut self, report: &Report, provider: Option<u16>) {
+        self.provider = provider;
         self.progress = Progress::Done;
         self.retry_at = None;
         self.verdict = Some(report.verdict);
@@ -176,6 +181,8 @@ pub enum Filter {
     Verdict(Verdict),
     /// Rows not finished yet.
     Pending,
+    /// Rows whose mail provider is this one (an index into [`ProviderIds`]).
+    Provider(u16),
 }
 
 impl Filter {
@@ -195,6 +202,7 @@ impl Filter {
             Filter::All => true,
             Filter::Verdict(v) => row.verdict == Some(v),
             Filter::Pending => row.verdict.is_none(),
+            Filter::Provider(p) => row.provider == Some(p),
         }
     }
 
@@ -210,6 +218,7 @@ impl Filter {
             Filter::All => "all",
             Filter::Verdict(v) => v.as_str(),
             Filter::Pending => "pending",
+            Filter::Provider(_) => "provider",
         }
     }
 }
@@ -224,6 +233,8 @@ pub enum Sort {
     Verdict,
     /// By domain, then address.
     Domain,
+    /// By mail provider (by id; none last), then domain and address.
+    Provider,
 }
 
 impl Sort {
@@ -232,7 +243,8 @@ impl Sort {
         match self {
             Sort::Input => Sort::Verdict,
             Sort::Verdict => Sort::Domain,
-            Sort::Domain => Sort::Input,
+            Sort::Domain => Sort::Provider,
+            Sort::Provider => Sort::Input,
         }
     }
 
@@ -242,6 +254,7 @@ impl Sort {
             Sort::Input => "input order",
             Sort::Verdict => "verdict",
             Sort::Domain => "domain",
+            Sort::Provider => "provider",
         }
     }
 }
@@ -252,8 +265,54 @@ fn caseless(text: &str) -> impl Iterator<Item = u8> + '_ {
     text.bytes().map(|b| b.to_ascii_lowercase())
 }
 
-/// Builds the view: indices of the rows that pass `filter`, ordered by `sort`.
-pub fn build_view(rows: &[Row], filter: Filter, sort: Sort) -> Vec<u32> {
+/// The mail providers seen in the list, interned: a row keeps a two-byte index instead of
+/// the id.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProviderIds {
+    ids: Vec<Box<str>>,
+}
+
+impl ProviderIds {
+    /// The index of `id`, added when new (ids beyond `u16::MAX` distinct ones are not kept).
+    pub fn intern(&mut self, id: &str) -> Option<u16> {
+        if let Some(i) = self.ids.iter().position(|known| &**known == id) {
+            return Some(i as u16);
+        }
+        let i = u16::try_from(self.ids.len()).ok()?;
+        self.ids.push(id.into());
+        Some(i)
+    }
+
+    /// The id at `index`.
+    pub fn id(&self, index: u16) -> Option<&str> {
+        self.ids.get(index as usize).map(|id| &**id)
+    }
+
+    /// How many providers were seen.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether none was seen.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// For each index, its place in the alphabetical order of the ids.
+    fn alphabetical_ranks(&self) -> Vec<u16> {
+        let mut order: Vec<usize> = (0..self.ids.len()).collect();
+        order.sort_by(|&a, &b| self.ids[a].cmp(&self.ids[b]));
+        let mut ranks = vec![0; self.ids.len()];
+        for (rank, index) in order.into_iter().enumerate() {
+            ranks[index] = rank as u16;
+        }
+        ranks
+    }
+}
+
+/// Builds the view: indices of the rows that pass `filter`, ordered by `sort` (`providers`
+/// names the rows' provider indices, for the provider order).
+pub fn build_view(rows: &[Row], filter: Filter, sort: Sort, providers: &ProviderIds) -> Vec<u32> {
     let mut view: Vec<u32> = rows
         .iter()
         .enumerate()
@@ -266,14 +325,24 @@ pub fn build_view(rows: &[Row], filter: Filter, sort: Sort) -> Vec<u32> {
             let rank = rows[i as usize].verdict.map(|v| 3 - v as u8).unwrap_or(4);
             (rank, i)
         }),
-        Sort::Domain => view.sort_by(|&a, &b| {
-            let (ra, rb) = (&rows[a as usize], &rows[b as usize]);
-            caseless(ra.domain())
-                .cmp(caseless(rb.domain()))
-                .then_with(|| caseless(&ra.address).cmp(caseless(&rb.address)))
-        }),
+        Sort::Domain => view.sort_by(|&a, &b| by_domain(&rows[a as usize], &rows[b as usize])),
+        Sort::Provider => {
+            let ranks = providers.alphabetical_ranks();
+            let rank = |row: &Row| row.provider.map_or(u16::MAX, |p| ranks[p as usize]);
+            view.sort_by(|&a, &b| {
+                let (ra, rb) = (&rows[a as usize], &rows[b as usize]);
+                rank(ra).cmp(&rank(rb)).then_with(|| by_domain(ra, rb))
+            })
+        }
     }
     view
+}
+
+/// Domain, then address, without regard to case.
+fn by_domain(a: &Row, b: &Row) -> std::cmp::Ordering {
+    caseless(a.domain())
+        .cmp(caseless(b.domain()))
+        .then_with(|| caseless(&a.address).cmp(caseless(&b.address)))
 }
 
 /// Keeps `selected` inside a window of `height` rows starting at `offset`; returns the new offset.
@@ -306,14 +375,56 @@ mod tests {
             row("c@x.test", None),
             row("d@y.test", Some(Verdict::Risky)),
         ];
-        assert_eq!(build_view(&rows, Filter::All, Sort::Input), [0, 1, 2, 3]);
+        let none = ProviderIds::default();
         assert_eq!(
-            build_view(&rows, Filter::Verdict(Verdict::Risky), Sort::Input),
+            build_view(&rows, Filter::All, Sort::Input, &none),
+            [0, 1, 2, 3]
+        );
+        assert_eq!(
+            build_view(&rows, Filter::Verdict(Verdict::Risky), Sort::Input, &none),
             [3]
         );
-        assert_eq!(build_view(&rows, Filter::Pending, Sort::Input), [2]);
-        assert_eq!(build_view(&rows, Filter::All, Sort::Verdict), [1, 3, 0, 2]);
-        assert_eq!(build_view(&rows, Filter::All, Sort::Domain), [2, 1, 3, 0]);
+        assert_eq!(build_view(&rows, Filter::Pending, Sort::Input, &none), [2]);
+        assert_eq!(
+            build_view(&rows, Filter::All, Sort::Verdict, &none),
+            [1, 3, 0, 2]
+        );
+        assert_eq!(
+            build_view(&rows, Filter::All, Sort::Domain, &none),
+            [2, 1, 3, 0]
+        );
+    }
+
+    #[test]
+    fn rows_filter_and_sort_by_provider_in_the_ids_alphabetical_order() {
+        let mut providers = ProviderIds::default();
+        let yahoo = providers.intern("yahoo");
+        let google = providers.intern("google");
+        assert_eq!(providers.intern("yahoo"), yahoo, "interned once");
+        assert_eq!(providers.id(google.unwrap()), Some("google"));
+        let mut rows = vec![
+            row("a@y.test", None),
+            row("b@g.test", None),
+            row("c@own.test", None),
+            row("d@g.test", None),
+        ];
+        rows[0].provider = yahoo;
+        rows[1].provider = google;
+        rows[3].provider = google;
+        assert_eq!(
+            build_view(&rows, Filter::All, Sort::Provider, &providers),
+            [1, 3, 0, 2],
+            "google, yahoo, then no provider"
+        );
+        assert_eq!(
+            build_view(
+                &rows,
+                Filter::Provider(google.unwrap()),
+                Sort::Input,
+                &providers
+            ),
+            [1, 3]
+        );
     }
 
     #[test]

@@ -18,6 +18,9 @@ pub struct Decision {
     pub reply: Option<Reply>,
     /// Catch-all result, if probed.
     pub catch_all: Option<bool>,
+    /// The domain's provider answers 250 to every RCPT (a provider rule), so the domain
+    /// accepts any address whether probed or not.
+    pub accepts_any: bool,
 }
 
 impl Decision {
@@ -28,6 +31,7 @@ impl Decision {
             detail: detail.into(),
             reply: reply.cloned(),
             catch_all: None,
+            accepts_any: false,
         }
     }
 }
@@ -131,6 +135,19 @@ pub fn with_catch_all(mut decision: Decision, catch_all: Option<bool>, domain: &
     decision
 }
 
+/// An accepted address at a provider that answers 250 to every RCPT: acceptance proves
+/// nothing, as at a catch-all domain.
+pub fn accepted_by_provider(mut decision: Decision, provider_name: &str) -> Decision {
+    if decision.reason == Reason::Ok {
+        decision.reason = Reason::AcceptAll;
+        decision.detail = format!(
+            "{provider_name} accepts every address at RCPT and bounces later: acceptance proves nothing (provider rule)"
+        );
+    }
+    decision.accepts_any = true;
+    decision
+}
+
 /// The verdict of a DNS answer that gives no host to try.
 pub fn dns_verdict(result: &MailHosts, domain: &str) -> (Reason, String) {
     match result {
@@ -169,7 +186,7 @@ pub fn apply_decision(report: &mut Report, facts: Option<SmtpFacts>, decision: D
         report.smtp = facts;
     }
     report.catch_all = decision.catch_all;
-    report.flags.accept_all = decision.catch_all == Some(true);
+    report.flags.accept_all = decision.catch_all == Some(true) || decision.accepts_any;
     let mut reason = decision.reason;
     let mut detail = decision.detail;
     // A throwaway domain makes an otherwise good answer risky; a bad answer stays bad.

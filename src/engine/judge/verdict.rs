@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use crate::engine::knowledge::providers::ProviderTag;
 use crate::engine::smtp::reply::EnhancedCode;
 use crate::engine::transcript::TranscriptLine;
 
@@ -147,7 +148,8 @@ pub struct Flags {
     pub role_account: bool,
     /// The domain is a free webmail provider.
     pub free_provider: bool,
-    /// The domain accepted a random address (catch-all).
+    /// The domain accepts any address: it accepted a random one (catch-all), or its provider
+    /// is known to answer 250 to every RCPT.
     pub accept_all: bool,
 }
 
@@ -254,6 +256,9 @@ pub struct Report {
     pub flags: Flags,
     /// A probable correction for a mistyped provider domain.
     pub suggestion: Option<String>,
+    /// Who runs the domain's mail servers, told from the MX host names (or the `--server`
+    /// name): `{"id": ..., "name": ...}`, or null when no known provider matches.
+    pub provider: Option<ProviderTag>,
     /// The domain's MX hosts in the order they were tried.
     pub mx: Vec<MxRecord>,
     /// The SMTP session that decided, if any.
@@ -282,6 +287,7 @@ impl Report {
             detail: detail.into(),
             flags: Flags::default(),
             suggestion: None,
+            provider: None,
             mx: Vec::new(),
             smtp: None,
             catch_all: None,

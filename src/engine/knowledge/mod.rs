@@ -1,4 +1,5 @@
-//! What is known of addresses before any server is asked: disposable domains, free
-//! providers and role local parts ([`lists`]).
+//! What is known before any server is asked: disposable domains, free providers and role
+//! local parts ([`lists`]); who runs a domain's mail servers and their habits ([`providers`]).
 
 pub mod lists;
+pub mod providers;

@@ -1,13 +1,14 @@
 //! One domain's queue of addresses, its workers and its catch-all answer.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::OnceCell;
 
 use super::Pending;
 use crate::engine::judge::verdict::MxRecord;
+use crate::engine::knowledge::providers::Provider;
 
 struct Queue {
     pending: VecDeque<Pending>,
@@ -45,6 +46,8 @@ pub struct Domain {
     pub name: String,
     /// Its MX hosts in order.
     pub hosts: Vec<MxRecord>,
+    /// Who runs them, when a known provider does: its rules shape the sessions.
+    pub provider: Option<Arc<Provider>>,
     /// Whether it accepts any address: probed once, by the first session with an accepted RCPT.
     pub catch_all: OnceCell<Option<bool>>,
     queue: Mutex<Queue>,
@@ -56,10 +59,11 @@ pub struct Domain {
 
 impl Domain {
     /// An empty domain.
-    pub fn new(name: String, hosts: Vec<MxRecord>) -> Domain {
+    pub fn new(name: String, hosts: Vec<MxRecord>, provider: Option<Arc<Provider>>) -> Domain {
         Domain {
             name,
             hosts,
+            provider,
             catch_all: OnceCell::new(),
             queue: Mutex::new(Queue {
                 pending: VecDeque::new(),

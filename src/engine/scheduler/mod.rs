@@ -85,13 +85,21 @@ impl Scheduler {
 
     fn domain_for(&self, pending: &Pending) -> Arc<Domain> {
         let name = pending.prepared.address.domain().to_string();
+        let prepared = &pending.prepared;
+        let new_domain = |name| {
+            Arc::new(Domain::new(
+                name,
+                prepared.hosts.clone(),
+                prepared.provider.clone(),
+            ))
+        };
         if self.strategy == Strategy::PerAddress {
-            return Arc::new(Domain::new(name, pending.prepared.hosts.clone()));
+            return new_domain(name);
         }
         let mut domains = self.domains.lock().expect("domains lock");
         domains
             .entry(name.clone())
-            .or_insert_with(|| Arc::new(Domain::new(name, pending.prepared.hosts.clone())))
+            .or_insert_with(|| new_domain(name))
             .clone()
     }
 

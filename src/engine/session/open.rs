@@ -61,6 +61,9 @@ pub struct Request<'a> {
     /// Leave MAIL FROM to the caller when the server offers PIPELINING (RFC 2920 lets MAIL
     /// and RCPTs travel together, saving a round trip per session).
     pub defer_mail: bool,
+    /// Seconds the domain's provider may take per reply (a provider rule), when longer than
+    /// `smtp.command_timeout`.
+    pub command_timeout: Option<f64>,
 }
 
 /// Where the time and the attempts go.
@@ -369,7 +372,10 @@ async fn try_host(
     };
     let timeouts = Timeouts {
         greeting: Config::secs(smtp.greeting_timeout),
-        command: Config::secs(smtp.command_timeout),
+        command: Config::secs(
+            smtp.command_timeout
+                .max(request.command_timeout.unwrap_or(0.0)),
+        ),
     };
     emit.stage(Stage::Connecting(mx.host.clone())).await;
     let via = match (&ctx.net.proxy, ctx.net.dialer.bind()) {

@@ -19,7 +19,8 @@ use crate::engine::event::Stage;
 use crate::engine::hosts::health::{AfterFailure, HostState};
 use crate::engine::judge::classify::{RcptClass, classify_rcpt, refuses_our_host};
 use crate::engine::judge::outcome::{
-    Decision, Refusal, rcpt_decision, refusal, session_failure, with_catch_all,
+    Decision, Refusal, accepted_by_provider, rcpt_decision, refusal, session_failure,
+    with_catch_all,
 };
 use crate::engine::judge::verdict::{Attempt, Reason, SmtpFacts};
 use crate::engine::scheduler::domain::Domain;
@@ -51,6 +52,7 @@ pub async fn session_round(
         hosts: &domain.hosts,
         smtputf8,
         defer_mail: true,
+        command_timeout: domain.provider.as_ref().and_then(|p| p.command_timeout),
     };
     let report = &mut owner.prepared.report;
     let mut ledger = Ledger {
@@ -312,8 +314,16 @@ async fn rcpt_loop(scheduler: &Arc<Scheduler>, domain: &Arc<Domain>, owner: Pend
             if !trusted {
                 decision = untrusted(&reply);
             } else if class == RcptClass::Exists {
-                let catch_all = catch_all(ctx, domain, &mut session, &pending, &mut tally).await;
-                decision = with_catch_all(decision, catch_all, &domain.name);
+                decision = match &domain.provider {
+                    Some(provider) if provider.accepts_any_recipient => {
+                        accepted_by_provider(decision, &provider.name)
+                    }
+                    _ => {
+                        let catch_all =
+                            catch_all(ctx, domain, &mut session, &pending, &mut tally).await;
+                        with_catch_all(decision, catch_all, &domain.name)
+                    }
+                };
             }
             if decision.reason == Reason::Greylisted {
                 settle(scheduler, pending, decision, Some(facts.clone())).await;
@@ -574,6 +584,16 @@ async fn catch_all(
     tally: &mut Tally,
 ) -> Option<bool> {
     if !ctx.config.smtp.catch_all_probe {
+        return None;
+    }
+    if let Some(provider) = domain.provider.as_ref().filter(|p| p.skips_probe()) {
+        pending
+            .emit
+            .info(format!(
+                "catch-all probe skipped: {} (provider rule)",
+                provider.name
+            ))
+            .await;
         return None;
     }
     let mut probed = false;

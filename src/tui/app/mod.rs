@@ -38,7 +38,7 @@ pub use viewport::Viewport;
 use super::action::Action;
 use super::keymap::Keymap;
 use super::prompt::{Prompt, PromptKind};
-use super::rows::{Filter, Row, Sort};
+use super::rows::{Filter, ProviderIds, Row, Sort};
 use crate::engine::event::{EngineEvent, EventKind, JobId};
 use navigation::ViewChanges;
 
@@ -136,6 +136,8 @@ pub struct App {
     /// Rows whose check finished since the view was last brought up to date (see
     /// [`navigation`]: merged into an input-order view instead of a rebuild).
     view_changes: ViewChanges,
+    /// The mail providers of the finished rows, interned (rows keep an index).
+    pub providers: ProviderIds,
     /// The active filter.
     pub filter: Filter,
     /// The active sort.
@@ -209,6 +211,7 @@ impl App {
             view: None,
             view_dirty: false,
             view_changes: ViewChanges::default(),
+            providers: ProviderIds::default(),
             filter: Filter::All,
             sort: Sort::Input,
             selected: 0,
@@ -282,6 +285,7 @@ impl App {
             }
             Action::CycleFilter => self.set_filter(self.filter.next()),
             Action::CycleSort => self.cycle_sort(),
+            Action::CycleProviderFilter => self.cycle_provider_filter(),
             Action::Recheck => return self.recheck_selected(),
             Action::RecheckUnknown => return self.recheck_unknown(),
             Action::TogglePause => return self.toggle_pause(),

@@ -35,7 +35,12 @@ impl App {
         self.view = if self.filter == Filter::All && self.sort == Sort::Input {
             None
         } else {
-            Some(build_view(&self.rows, self.filter, self.sort))
+            Some(build_view(
+                &self.rows,
+                self.filter,
+                self.sort,
+                &self.providers,
+            ))
         };
         if let (Some(row), Some(view)) = (keep, &self.view) {
             if let Some(pos) = view.iter().position(|&i| i as usize == row) {
@@ -207,6 +212,31 @@ impl App {
         self.filter = filter;
         self.view_dirty = true;
         self.refresh_view();
+    }
+
+    /// Shows only the rows of the next mail provider seen (in the order they were seen), and
+    /// after the last one all rows again.
+    pub(super) fn cycle_provider_filter(&mut self) {
+        let next = match self.filter {
+            Filter::Provider(p) if (p as usize) + 1 < self.providers.len() => {
+                Filter::Provider(p + 1)
+            }
+            Filter::Provider(_) => Filter::All,
+            _ if self.providers.is_empty() => {
+                self.error("no mail provider known yet: the filter needs a finished check of a provider's domain".to_string());
+                return;
+            }
+            _ => Filter::Provider(0),
+        };
+        self.set_filter(next);
+    }
+
+    /// The filter in words for the list's title (`provider google` for a provider filter).
+    pub fn filter_label(&self) -> String {
+        match self.filter {
+            Filter::Provider(p) => format!("provider {}", self.providers.id(p).unwrap_or("?")),
+            other => other.label().to_string(),
+        }
     }
 
     /// Sorts the rows the next way.

@@ -88,7 +88,12 @@ impl App {
             self.counts[old as usize] -= 1;
             self.done -= 1;
         }
-        r.finish(&report);
+        let provider = report
+            .provider
+            .as_ref()
+            .and_then(|p| self.providers.intern(&p.id));
+        let r = &mut self.rows[row];
+        r.finish(&report, provider);
         if let Some(notice) = self.notices.see(&report) {
             self.error(format!("{notice}; {}", self.doctor_hint()));
         }

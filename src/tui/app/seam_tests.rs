@@ -262,7 +262,7 @@ fn a_filtered_view_kept_up_by_merging_matches_a_rebuild_while_results_stream_in(
                 });
             }
             app.refresh_view();
-            let rebuilt: Vec<usize> = build_view(&app.rows, app.filter, app.sort)
+            let rebuilt: Vec<usize> = build_view(&app.rows, app.filter, app.sort, &app.providers)
                 .into_iter()
                 .map(|i| i as usize)
                 .collect();

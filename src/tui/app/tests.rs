@@ -539,3 +539,44 @@ fn a_paste_outside_a_prompt_is_never_read_as_keys() {
     assert_eq!(app.mode, Mode::ConfirmQuit, "the paste did not answer");
     assert!(!app.quit);
 }
+
+#[test]
+fn the_provider_filter_cycles_through_the_providers_seen_and_back_to_all() {
+    use crate::engine::knowledge::providers::ProviderTag;
+    let mut app = app_with(6);
+    app.update(Action::CycleProviderFilter);
+    assert_eq!(app.filter, Filter::All, "no provider known yet");
+    assert!(app.banner.is_some(), "says why");
+    for (job, id) in [
+        (0, Some("google")),
+        (1, Some("yahoo")),
+        (2, None),
+        (3, Some("google")),
+    ] {
+        let mut report = Report::new(app.rows[job].address.to_string(), Reason::Ok, "ok");
+        report.provider = id.map(|id| ProviderTag {
+            id: id.into(),
+            name: id.to_uppercase(),
+            note: None,
+        });
+        app.apply(EngineEvent {
+            job: JobId(job as u64),
+            kind: EventKind::Finished(Box::new(report)),
+        });
+    }
+    app.update(Action::CycleProviderFilter);
+    assert_eq!(app.filter_label(), "provider google");
+    assert_eq!(app.view_len(), 2);
+    app.update(Action::CycleProviderFilter);
+    assert_eq!(app.filter_label(), "provider yahoo");
+    assert_eq!(app.view_len(), 1);
+    app.update(Action::CycleProviderFilter);
+    assert_eq!(app.filter, Filter::All);
+    assert_eq!(app.view_len(), 6);
+    // Sorted by provider: google's two, yahoo's, then the rest in domain order.
+    while app.sort != Sort::Provider {
+        app.update(Action::CycleSort);
+    }
+    let order: Vec<usize> = (0..4).filter_map(|i| app.row_at(i)).collect();
+    assert_eq!(&order[..3], &[0, 3, 1]);
+}

@@ -117,6 +117,12 @@ fn report_lines<'a>(report: &'a Report, row: &'a Row, theme: &Theme) -> Vec<Line
         },
         theme,
     ));
+    if let Some(provider) = &report.provider {
+        lines.push(field("provider", provider.name.clone(), theme));
+        if let Some(note) = &provider.note {
+            lines.push(field("", note.clone(), theme));
+        }
+    }
     if let Some(normalized) = &report.normalized {
         lines.push(field("syntax", normalized.clone(), theme));
     }

@@ -30,7 +30,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         " {} of {} addresses · filter {} · sort {} {server}",
         app.view_len(),
         app.rows.len(),
-        app.filter.label(),
+        app.filter_label(),
         app.sort.label()
     );
     let block = pane_block(title, app.focus == Pane::List, theme);
@@ -73,17 +73,28 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     }
     let visible = inner.height.saturating_sub(1) as usize;
-    // Columns by width: the reason from 60 columns, the MX host and time from 80.
+    // Columns by width: the reason from 60 columns, the MX host and time from 80, the mail
+    // provider from 110.
     let wide = inner.width >= 60;
     let with_host = inner.width >= 80;
+    let with_provider = inner.width >= 110;
     let rows: Vec<TableRow> = (app.offset..(app.offset + visible).min(app.view_len()))
         .filter_map(|position| {
             let row = &app.rows[app.row_at(position)?];
             let selected = position == app.selected;
-            Some(table_row(row, wide, with_host, selected, app, theme))
+            Some(table_row(
+                row,
+                (wide, with_host, with_provider),
+                selected,
+                app,
+                theme,
+            ))
         })
         .collect();
     let header = match (wide, with_host) {
+        (true, true) if with_provider => {
+            TableRow::new(["", "address", "verdict", "reason", "provider", "MX", "ms"])
+        }
         (true, true) => TableRow::new(["", "address", "verdict", "reason", "MX", "ms"]),
         (true, false) => TableRow::new(["", "address", "verdict", "reason"]),
         _ => TableRow::new(["", "address", "verdict"]),
@@ -97,14 +108,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Constraint::Length(17),
         ]
     } else if wide {
-        vec![
+        let mut widths = vec![
             Constraint::Length(1),
             Constraint::Fill(4),
             Constraint::Length(13),
             Constraint::Length(17),
             Constraint::Fill(1),
             Constraint::Length(6),
-        ]
+        ];
+        if with_provider {
+            widths.insert(4, Constraint::Length(12));
+        }
+        widths
     } else {
         vec![
             Constraint::Length(1),
@@ -118,10 +133,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     );
 }
 
+/// One list row; `columns` says which optional columns are shown (reason; MX and time;
+/// provider).
 fn table_row<'a>(
     row: &'a Row,
-    wide: bool,
-    with_host: bool,
+    (wide, with_host, with_provider): (bool, bool, bool),
     selected: bool,
     app: &App,
     theme: &Theme,
@@ -154,6 +170,10 @@ fn table_row<'a>(
     ];
     if wide {
         cells.push(Span::styled(reason, verdict_style));
+    }
+    if with_provider {
+        let provider = row.provider.and_then(|p| app.providers.id(p)).unwrap_or("");
+        cells.push(Span::styled(provider.to_string(), theme.dim));
     }
     if with_host {
         cells.push(Span::styled(

@@ -8,7 +8,7 @@
 //! config.rs    schema, layering, validation (proxy_url.rs: the SOCKS5 address it accepts)
 //! engine/      the verification engine, no terminal code:
 //!   mod.rs       Engine::start -> (EngineHandle, events); admission.rs: the bounded window
-//!   prepare.rs   syntax, flags, MX (dns/), the report skeleton
+//!   prepare.rs   syntax, flags, MX (dns/), the provider, the report skeleton
 //!   scheduler/   queues per domain, priorities (gate.rs), greylisting re-checks, workers
 //!   session/     THE conversation: open.rs (permit, slot, connect .. MAIL), rcpts.rs
 //!                (pipelined RCPT batches .. QUIT), probe.rs (catch-all), slot.rs (global slots)
@@ -16,7 +16,8 @@
 //!   hosts/       per server IP: limit (the only per-host gate, with the first-session
 //!                trial), health (retry budget, refused us), port_breaker (port 25 blocked)
 //!   judge/       classify a reply -> outcome -> verdict (the public contract)
-//!   knowledge/   disposable / free / role lists
+//!   knowledge/   disposable / free / role lists; providers (assets/providers.toml and the
+//!                config's [[providers]]): who runs the MX hosts, and their rules
 //!   net.rs, proxy.rs   resolver and dialer (direct, SOCKS5, bind, embedded lab)
 //!   event.rs, emit.rs, transcript.rs, stats.rs, notice.rs, context.rs
 //! doctor/      the doctor's checks (the `doctor` command and the TUI's D key)
@@ -31,7 +32,8 @@
 //! # Event flow
 //! 1. A front end submits addresses to [`engine::EngineHandle`]; at most
 //!    `engine.max_in_flight` are in flight, the rest wait as compact entries.
-//! 2. Each admitted address is prepared (syntax, lists, MX) and queued for its domain.
+//! 2. Each admitted address is prepared (syntax, lists, MX, provider) and queued for its
+//!    domain.
 //! 3. A worker opens a session (per-IP permit, then a global slot) and sends RCPT batches.
 //! 4. Every command, reply and stage goes out as an [`engine::EngineEvent`] on one bounded
 //!    channel, the job's `Finished(Report)` last.

@@ -9,7 +9,7 @@ use std::path::Path;
 use crate::engine::judge::verdict::Report;
 
 /// The CSV columns, in order.
-pub const CSV_COLUMNS: [&str; 16] = [
+pub const CSV_COLUMNS: [&str; 17] = [
     "address",
     "normalized",
     "verdict",
@@ -26,6 +26,7 @@ pub const CSV_COLUMNS: [&str; 16] = [
     "smtp_message",
     "duration_ms",
     "provider",
+    "score",
 ];
 
 /// The output format.
@@ -80,6 +81,7 @@ pub fn csv_record(report: &Report) -> Vec<String> {
             .as_ref()
             .map(|p| p.id.clone())
             .unwrap_or_default(),
+        report.score.to_string(),
     ]
 }
 

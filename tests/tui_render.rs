@@ -67,6 +67,7 @@ fn report(
         extensions: vec!["PIPELINING".into(), "STARTTLS".into()],
     });
     report.duration_ms = 320;
+    report.score = mxknock::engine::judge::score::score(&report);
     report
 }
 
@@ -306,4 +307,27 @@ fn long_transcript_lines_wrap_under_their_text_and_lose_nothing() {
         "the end of the reply is shown: {joined}"
     );
     assert!(joined.contains("(403 ms)"), "{joined}");
+}
+
+#[test]
+fn the_detail_pane_names_the_provider_with_its_note_and_the_wide_list_has_its_column() {
+    let mut app = demo_mid_run();
+    let provider = mxknock::engine::knowledge::providers::Providers::builtin()
+        .of_host("mta5.am0.yahoodns.net")
+        .unwrap()
+        .tag();
+    let note = provider.note.clone().expect("yahoo has a note");
+    let mut yahoo = report("alice@yahoo.test", Reason::AcceptAll, 250, (2, 1, 5), "Ok");
+    yahoo.provider = Some(provider);
+    yahoo.score = mxknock::engine::judge::score::score(&yahoo);
+    app.apply(EngineEvent {
+        job: JobId(0),
+        kind: EventKind::Finished(Box::new(yahoo)),
+    });
+    app.selected = 0;
+    let frame = render(&mut app, 250, 40); // the list pane is wider than 110 columns
+    assert!(frame.contains("provider  Yahoo Mail (and AOL)"), "{frame}");
+    assert!(frame.contains(&note[..40]), "the note starts: {frame}");
+    assert!(frame.contains(" provider "), "the list's column: {frame}");
+    assert!(frame.contains(" yahoo "), "the row's provider id: {frame}");
 }

@@ -28,7 +28,7 @@ pub fn transcript_line(line: &TranscriptLine, color: bool) -> String {
     format!("{}  {body}{}", form.at.dark_grey(), form.timing.dark_grey())
 }
 
-/// `alice@lab.test  deliverable  ok  250 2.1.5 Ok  [mx1.lab.test]  flags: role_account`
+/// `alice@lab.test  deliverable  ok  250 2.1.5 Ok  [mx1.lab.test]  score 98  provider google  flags: role_account`
 pub fn result_line(report: &Report, color: bool) -> String {
     let verdict = report.verdict.as_str();
     let verdict = if color {
@@ -54,6 +54,12 @@ pub fn result_line(report: &Report, color: bool) -> String {
             line.push_str(&format!("  {code}{enhanced} {message}  [{host}]"));
         }
         None => line.push_str(&format!("  {}", terminal_safe(&report.detail))),
+    }
+    if report.verdict != Verdict::Undeliverable {
+        line.push_str(&format!("  score {}", report.score)); // always 0 when undeliverable
+    }
+    if let Some(provider) = &report.provider {
+        line.push_str(&format!("  provider {}", terminal_safe(&provider.id)));
     }
     let flags = report.flags.names();
     if !flags.is_empty() {
@@ -99,6 +105,21 @@ mod tests {
             line,
             "x@nxdomain.test  undeliverable  no_such_domain  nxdomain.test does not exist"
         );
+    }
+
+    #[test]
+    fn result_line_shows_score_and_provider_unless_undeliverable() {
+        let mut report = Report::new("a@b.test", Reason::AcceptAll, "accepts all");
+        report.score = 42;
+        report.provider = Some(crate::engine::knowledge::providers::ProviderTag {
+            id: "proofpoint".into(),
+            name: "Proofpoint".into(),
+            note: None,
+        });
+        let line = result_line(&report, false);
+        assert!(line.ends_with("  score 42  provider proofpoint"), "{line}");
+        let gone = Report::new("a@b.test", Reason::NoSuchUser, "no such user");
+        assert!(!result_line(&gone, false).contains("score"));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use super::dns::MailHosts;
 use super::emit::Emitter;
 use super::event::Stage;
 use super::judge::outcome::dns_verdict;
+use super::judge::score::score;
 use super::judge::verdict::{Flags, MxRecord, Reason, Report};
 use super::knowledge::lists;
 use super::knowledge::providers::Provider;
@@ -153,8 +154,9 @@ async fn name_provider(
     Some(provider)
 }
 
-/// Stamps the total duration.
+/// Stamps the total duration and the score: the report is final.
 pub fn finish(mut report: Report, started: Instant) -> Report {
     report.duration_ms = started.elapsed().as_millis() as u64;
+    report.score = score(&report);
     report
 }

@@ -104,6 +104,8 @@ pub struct Row {
     pub retry_at: Option<std::time::Instant>,
     /// The mail provider, as an index into the list's [`ProviderIds`].
     pub provider: Option<u16>,
+    /// The quality score of the finished check (0-100).
+    pub score: u8,
 }
 
 impl Row {
@@ -120,6 +122,7 @@ impl Row {
             count,
             retry_at: None,
             provider: None,
+            score: 0,
         }
     }
 
@@ -127,6 +130,7 @@ impl Row {
     /// in the list's [`ProviderIds`].
     pub fn finish(&mut self, report: &Report, provider: Option<u16>) {
         self.provider = provider;
+        self.score = report.score;
         self.progress = Progress::Done;
         self.retry_at = None;
         self.verdict = Some(report.verdict);
@@ -235,6 +239,8 @@ pub enum Sort {
     Domain,
     /// By mail provider (by id; none last), then domain and address.
     Provider,
+    /// Best score first, pending last.
+    Score,
 }
 
 impl Sort {
@@ -244,7 +250,8 @@ impl Sort {
             Sort::Input => Sort::Verdict,
             Sort::Verdict => Sort::Domain,
             Sort::Domain => Sort::Provider,
-            Sort::Provider => Sort::Input,
+            Sort::Provider => Sort::Score,
+            Sort::Score => Sort::Input,
         }
     }
 
@@ -255,6 +262,7 @@ impl Sort {
             Sort::Verdict => "verdict",
             Sort::Domain => "domain",
             Sort::Provider => "provider",
+            Sort::Score => "score",
         }
     }
 }
@@ -326,6 +334,11 @@ pub fn build_view(rows: &[Row], filter: Filter, sort: Sort, providers: &Provider
             (rank, i)
         }),
         Sort::Domain => view.sort_by(|&a, &b| by_domain(&rows[a as usize], &rows[b as usize])),
+        Sort::Score => view.sort_by_key(|&i| {
+            let row = &rows[i as usize];
+            let score = row.verdict.map_or(0, |_| u16::from(row.score) + 1);
+            (std::cmp::Reverse(score), i)
+        }),
         Sort::Provider => {
             let ranks = providers.alphabetical_ranks();
             let rank = |row: &Row| row.provider.map_or(u16::MAX, |p| ranks[p as usize]);
@@ -392,6 +405,24 @@ mod tests {
         assert_eq!(
             build_view(&rows, Filter::All, Sort::Domain, &none),
             [2, 1, 3, 0]
+        );
+    }
+
+    #[test]
+    fn the_score_sort_puts_the_best_first_and_pending_last() {
+        let mut rows = vec![
+            row("a@x.test", Some(Verdict::Risky)),
+            row("b@x.test", None),
+            row("c@x.test", Some(Verdict::Deliverable)),
+            row("d@x.test", Some(Verdict::Undeliverable)),
+        ];
+        rows[0].score = 50;
+        rows[2].score = 98;
+        rows[3].score = 0;
+        let none = ProviderIds::default();
+        assert_eq!(
+            build_view(&rows, Filter::All, Sort::Score, &none),
+            [2, 0, 3, 1]
         );
     }
 

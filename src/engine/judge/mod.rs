@@ -1,7 +1,8 @@
 //! From a reply to a verdict: [`classify`] reads a reply (code, enhanced status, text) as a
-//! class, [`outcome`] turns a class or a failure into a decision, and [`verdict`] holds the
-//! public contract (verdicts, reasons, the report).
+//! class, [`outcome`] turns a class or a failure into a decision, [`verdict`] holds the public
+//! contract (verdicts, reasons, the report) and [`score`] sums a finished report up as 0-100.
 
 pub mod classify;
 pub mod outcome;
+pub mod score;
 pub mod verdict;

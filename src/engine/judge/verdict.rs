@@ -254,6 +254,8 @@ pub struct Report {
     pub detail: String,
     /// Flags beside the verdict.
     pub flags: Flags,
+    /// The quality score, 0-100 (see [`super::score`]: set when the check finishes).
+    pub score: u8,
     /// A probable correction for a mistyped provider domain.
     pub suggestion: Option<String>,
     /// Who runs the domain's mail servers, told from the MX host names (or the `--server`
@@ -286,6 +288,7 @@ impl Report {
             reason,
             detail: detail.into(),
             flags: Flags::default(),
+            score: 0,
             suggestion: None,
             provider: None,
             mx: Vec::new(),

@@ -106,6 +106,7 @@ fn report_lines<'a>(report: &'a Report, row: &'a Row, theme: &Theme) -> Vec<Line
             ),
         ]),
         field("why", report.detail.clone(), theme),
+        field("score", format!("{}/100", report.score), theme),
     ];
     let flags = report.flags.names();
     lines.push(field(

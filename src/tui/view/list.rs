@@ -73,8 +73,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     }
     let visible = inner.height.saturating_sub(1) as usize;
-    // Columns by width: the reason from 60 columns, the MX host and time from 80, the mail
-    // provider from 110.
+    // Columns by width: the reason from 60 columns, the MX host, time and score from 80, the
+    // mail provider from 110.
     let wide = inner.width >= 60;
     let with_host = inner.width >= 80;
     let with_provider = inner.width >= 110;
@@ -92,10 +92,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         })
         .collect();
     let header = match (wide, with_host) {
-        (true, true) if with_provider => {
-            TableRow::new(["", "address", "verdict", "reason", "provider", "MX", "ms"])
-        }
-        (true, true) => TableRow::new(["", "address", "verdict", "reason", "MX", "ms"]),
+        (true, true) if with_provider => TableRow::new([
+            "", "address", "verdict", "reason", "provider", "MX", "ms", "score",
+        ]),
+        (true, true) => TableRow::new(["", "address", "verdict", "reason", "MX", "ms", "score"]),
         (true, false) => TableRow::new(["", "address", "verdict", "reason"]),
         _ => TableRow::new(["", "address", "verdict"]),
     }
@@ -115,6 +115,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Constraint::Length(17),
             Constraint::Fill(1),
             Constraint::Length(6),
+            Constraint::Length(5),
         ];
         if with_provider {
             widths.insert(4, Constraint::Length(12));
@@ -180,12 +181,13 @@ fn table_row<'a>(
             row.mx_host.as_deref().unwrap_or("").to_string(),
             theme.dim,
         ));
-        let ms = if row.verdict.is_some() {
-            row.duration_ms.to_string()
+        let (ms, score) = if row.verdict.is_some() {
+            (row.duration_ms.to_string(), row.score.to_string())
         } else {
-            String::new()
+            (String::new(), String::new())
         };
         cells.push(Span::styled(ms, theme.dim));
+        cells.push(Span::styled(score, verdict_style));
     }
     let table_row = TableRow::new(cells);
     if selected {

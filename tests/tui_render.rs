@@ -331,7 +331,9 @@ fn the_detail_pane_names_the_provider_with_its_note_and_the_wide_list_has_its_co
     assert!(frame.contains(" provider "), "the list's column: {frame}");
     assert!(frame.contains(" yahoo "), "the row's provider id: {frame}");
     assert!(
-        frame.contains("catch-all not probed: a probe tells nothing at Yahoo Mail (and AOL) (provider rule)"),
+        frame.contains(
+            "catch-all not probed: a probe tells nothing at Yahoo Mail (and AOL) (provider rule)"
+        ),
         "{frame}"
     );
     let rows: Vec<&str> = frame.lines().collect();

@@ -97,8 +97,9 @@ pub struct Annotated {
 /// Joins `results` onto a CSV list: its header and rows as they are, byte for byte (any
 /// encoding, CRLF inside quoted cells), the result columns after. Rows wider than the header
 /// widen it with unnamed columns, so the result columns always line up. A result column whose
-/// name the list already has is written as `mxknock_NAME`. A byte-order mark is kept.
-pub fn annotate_csv(list: &[u8], results: &Results) -> Annotated {
+/// name the list already has is written as `mxknock_NAME`. A byte-order mark is kept, and
+/// the list's `delimiter` is used for reading and writing.
+pub fn annotate_csv(list: &[u8], delimiter: u8, results: &Results) -> Annotated {
     let body = strip_bom(list);
     // The record starts at the first byte from `byte` that is not a line break (after a CRLF
     // the csv crate's position can point at the LF).
@@ -112,6 +113,7 @@ pub fn annotate_csv(list: &[u8], results: &Results) -> Annotated {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
+        .delimiter(delimiter)
         .from_reader(body);
     let headers = reader.byte_headers().cloned().unwrap_or_default();
     let column = address_column(&csv::StringRecord::from_byte_record_lossy(headers.clone()));
@@ -148,7 +150,7 @@ pub fn annotate_csv(list: &[u8], results: &Results) -> Annotated {
             name.as_bytes().to_vec()
         }
     }));
-    let mut out = Output::new(header, list.starts_with(BOM));
+    let mut out = Output::new(header, list.starts_with(BOM), delimiter);
     out.annotated.unreadable = unreadable;
     for (line, record) in records {
         let mut cells: Vec<Vec<u8>> = record.iter().map(<[u8]>::to_vec).collect();
@@ -166,7 +168,7 @@ pub fn annotate_text(list: &[u8], results: &Results) -> Annotated {
         .chain(result_columns())
         .map(|c| c.as_bytes().to_vec())
         .collect();
-    let mut out = Output::new(header, false);
+    let mut out = Output::new(header, false, b',');
     let text = String::from_utf8_lossy(strip_bom(list));
     for (index, raw) in text.split('\n').enumerate() {
         let address = raw.strip_suffix('\r').unwrap_or(raw).trim();
@@ -190,9 +192,13 @@ struct Output {
 }
 
 impl Output {
-    fn new(header: Vec<Vec<u8>>, bom: bool) -> Output {
+    /// A CSV output with `header`, the list's byte-order mark if it had one, and the list's
+    /// delimiter (so a `;` list comes back `;`-separated, as its spreadsheet expects).
+    fn new(header: Vec<Vec<u8>>, bom: bool, delimiter: u8) -> Output {
         let start = if bom { BOM.to_vec() } else { Vec::new() };
-        let mut writer = csv::Writer::from_writer(start);
+        let mut writer = csv::WriterBuilder::new()
+            .delimiter(delimiter)
+            .from_writer(start);
         writer
             .write_record(&header)
             .expect("writing to memory cannot fail");
@@ -256,7 +262,7 @@ nobody@lab.test,nobody@lab.test,undeliverable,no_such_user,\"550 5.1.1 User unkn
     #[test]
     fn every_csv_row_keeps_its_columns_and_order_and_gets_its_result() {
         let list = "name,Email,company\nAlice,ALICE@lab.test,Acme\nNo One,nobody@lab.test,\"Foo, Inc\"\nLater,later@lab.test,X\nAlice again,alice@lab.test,Acme\n";
-        let annotated = annotate_csv(list.as_bytes(), &results());
+        let annotated = annotate_csv(list.as_bytes(), b',', &results());
         let rows = rows(&annotated);
         assert_eq!(rows.len(), 5);
         assert_eq!(rows[0][..4], ["name", "Email", "company", "normalized"]);
@@ -281,7 +287,7 @@ nobody@lab.test,nobody@lab.test,undeliverable,no_such_user,\"550 5.1.1 User unkn
     #[test]
     fn result_columns_the_list_already_has_are_prefixed() {
         let list = "email,verdict,Reason\nalice@lab.test,mine,also mine\n";
-        let rows = rows(&annotate_csv(list.as_bytes(), &results()));
+        let rows = rows(&annotate_csv(list.as_bytes(), b',', &results()));
         assert!(
             rows[0].contains(&"mxknock_verdict".to_string()),
             "{:?}",
@@ -301,7 +307,7 @@ nobody@lab.test,nobody@lab.test,undeliverable,no_such_user,\"550 5.1.1 User unkn
     #[test]
     fn short_rows_are_padded_so_result_columns_line_up() {
         let list = "email,name,phone\nalice@lab.test\n,no address,123\n";
-        let annotated = annotate_csv(list.as_bytes(), &results());
+        let annotated = annotate_csv(list.as_bytes(), b',', &results());
         assert_eq!(annotated.without_address, [3]);
         assert!(annotated.without_result.is_empty());
         let rows = rows(&annotated);
@@ -326,7 +332,7 @@ nobody@lab.test,nobody@lab.test,undeliverable,no_such_user,\"550 5.1.1 User unkn
     #[test]
     fn rows_wider_than_the_header_widen_it_so_results_line_up() {
         let list = "email,name\nalice@lab.test,Alice,\nnobody@lab.test,No One,x,y\n";
-        let annotated = annotate_csv(list.as_bytes(), &results());
+        let annotated = annotate_csv(list.as_bytes(), b',', &results());
         let rows = rows(&annotated);
         assert_eq!(rows[0][..5], ["email", "name", "", "", "normalized"]);
         let verdict = rows[0].iter().position(|c| c == "verdict").unwrap();
@@ -340,7 +346,7 @@ nobody@lab.test,nobody@lab.test,undeliverable,no_such_user,\"550 5.1.1 User unkn
     fn other_encodings_crlf_cells_and_the_bom_pass_through_unchanged() {
         let mut list = BOM.to_vec();
         list.extend_from_slice(b"name,email\r\nJos\xe9,alice@lab.test\r\n\"two\r\nlines\",nobody@lab.test\r\nlast,later@lab.test\r\n");
-        let annotated = annotate_csv(&list, &results());
+        let annotated = annotate_csv(&list, b',', &results());
         assert!(annotated.csv.starts_with(BOM), "the BOM is kept");
         let text = &annotated.csv[BOM.len()..];
         assert!(text.starts_with(b"name,email,normalized"));

@@ -102,7 +102,10 @@ async fn dispatch(cli: Cli, config: Config) -> anyhow::Result<i32> {
         Some(Command::Completions { .. } | Command::Annotate(_)) => {
             unreachable!("completions and annotate run before the config is loaded")
         }
-        None => run_tui(cli.file.clone(), cli.common.demo, config, net, color).await,
+        None => {
+            let list = cli.reading.options();
+            run_tui(cli.file.clone(), list, cli.common.demo, config, net, color).await
+        }
     }
 }
 
@@ -127,6 +130,7 @@ async fn check_reachability_settings(config: &Config, net: &Net, demo: bool) -> 
 
 async fn run_tui(
     file: Option<std::path::PathBuf>,
+    list: mxknock::input::ListOptions,
     demo: bool,
     config: Config,
     net: Net,
@@ -154,6 +158,7 @@ async fn run_tui(
         color,
         keymap,
         doctor,
+        list,
     };
     let ended = tui::run(engine, events, launch).await?;
     Ok(ended.exit_code())

@@ -92,3 +92,140 @@ fn check_dash_names_bad_rows_by_line_and_refuses_an_empty_input() {
     assert_eq!(code, 2, "{stdout}{stderr}");
     assert!(stderr.contains("standard input held none"), "{stderr}");
 }
+
+/// Writes `text` to a file named `name` in a new temporary directory.
+fn list_file(name: &str, text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).expect("the list is written");
+    (dir, path)
+}
+
+/// `batch --format jsonl` over `path` with `extra` arguments: (exit code, (address, reason)
+/// pairs, stderr).
+fn batch_reasons(path: &std::path::Path, extra: &[&str]) -> (i32, Vec<(String, String)>, String) {
+    let mut args = vec!["batch", "--demo", "--format", "jsonl"];
+    args.extend_from_slice(extra);
+    let path = path.to_str().unwrap();
+    args.push(path);
+    let (code, stdout, stderr) = mxknock(&args);
+    // batch writes each result as it finishes: sort for comparing.
+    let mut pairs: Vec<(String, String)> = stdout
+        .lines()
+        .map(|line| {
+            let report: serde_json::Value = serde_json::from_str(line).expect("JSON");
+            (
+                report["address"].as_str().unwrap().to_string(),
+                report["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    pairs.sort();
+    (code, pairs, stderr)
+}
+
+fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+    expected
+        .iter()
+        .map(|(a, r)| (a.to_string(), r.to_string()))
+        .collect()
+}
+
+#[test]
+fn semicolon_and_tab_separated_lists_are_sniffed_from_their_header() {
+    let expected = pairs(&[
+        ("alice@lab.test", "ok"),
+        ("nobody@lab.test", "no_such_user"),
+    ]);
+    let lists = [
+        (
+            "export.csv",
+            "Name;E-Mail;Firma\nAlice;alice@lab.test;\"Acme; Inc\"\nNo One;nobody@lab.test;X\n",
+        ),
+        (
+            "export.csv",
+            "Name\tEmail\nAlice\talice@lab.test\nNo One\tnobody@lab.test\n",
+        ),
+        (
+            "export.tsv",
+            "id\tmail\n1\talice@lab.test\n2\tnobody@lab.test\n",
+        ),
+        (
+            "notes.txt",
+            "email|name\nalice@lab.test|Alice\nnobody@lab.test|No One\n",
+        ),
+    ];
+    for (name, text) in lists {
+        let (_dir, path) = list_file(name, text);
+        let (code, got, stderr) = batch_reasons(&path, &[]);
+        assert_eq!(got, expected, "{name}: {text:?}\n{stderr}");
+        assert_eq!(code, 5, "{stderr}");
+    }
+}
+
+#[test]
+fn a_forced_delimiter_wins_over_the_sniff() {
+    // No header cell names the address column, and a comma wins the tie: sniffed, the first
+    // cell is "alice@lab.test;x".
+    let (_dir, path) = list_file("odd.csv", "who;what,else\nalice@lab.test;x,y\n");
+    let (_, sniffed, _) = batch_reasons(&path, &[]);
+    assert_eq!(sniffed, pairs(&[("alice@lab.test;x", "invalid_syntax")]));
+    let (_, forced, stderr) = batch_reasons(&path, &["--delimiter", "semicolon"]);
+    assert_eq!(forced, pairs(&[("alice@lab.test", "ok")]), "{stderr}");
+    let (code, _, stderr) = mxknock(&[
+        "batch",
+        "--demo",
+        "--delimiter",
+        "ab",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("\"ab\" is not a delimiter"), "{stderr}");
+}
+
+#[test]
+fn check_dash_sniffs_a_semicolon_list_on_standard_input() {
+    let (_, stdout, stderr) = mxknock_with_stdin(
+        &["check", "--demo", "-"],
+        "Name;Email\nAlice;alice@lab.test\n",
+    );
+    assert!(
+        stdout.starts_with("alice@lab.test  deliverable"),
+        "{stdout}{stderr}"
+    );
+}
+
+#[test]
+fn annotate_writes_a_semicolon_list_back_with_semicolons() {
+    let (dir, list) = list_file("export.csv", "Name;Email\nAlice;alice@lab.test\n");
+    let results = dir.path().join("results.csv");
+    let (code, _, stderr) = mxknock(&[
+        "batch",
+        "--demo",
+        list.to_str().unwrap(),
+        "--output",
+        results.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stdout, stderr) = mxknock(&[
+        "annotate",
+        list.to_str().unwrap(),
+        results.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let mut lines = stdout.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("Name;Email;normalized;verdict;reason"),
+        "{stdout}"
+    );
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("Alice;alice@lab.test;alice@lab.test;deliverable;ok"),
+        "{stdout}"
+    );
+}

@@ -401,7 +401,7 @@ proptest! {
     fn a_csv_list_without_quotes_accounts_for_every_line_but_the_header(
         input in list_bytes(false),
     ) {
-        let list = read(&input, |i| input::read_csv(i));
+        let list = read(&input, |i| input::read_csv(i, Default::default()));
         let lines = model_lines(&input);
         check_list(&list, lines.len())?;
         // Every row after the header is an entry or a bad row; so is an unreadable header.
@@ -416,16 +416,16 @@ proptest! {
 
     #[test]
     fn any_csv_list_stays_within_its_lines(input in list_bytes(true)) {
-        let list = read(&input, |i| input::read_csv(i));
+        let list = read(&input, |i| input::read_csv(i, Default::default()));
         let lines = model_lines(&input);
         check_list(&list, lines.len())?;
         prop_assert!(accounted(&list) <= lines.iter().filter(|l| !is_blank(l)).count());
-        prop_assert_eq!(read_slowly(&input, |r| input::read_csv(r)), list);
+        prop_assert_eq!(read_slowly(&input, |r| input::read_csv(r, Default::default())), list);
     }
 
     #[test]
     fn a_csv_line_is_only_ever_taken_into_a_quoted_cell_within_the_cap(input in list_bytes(true)) {
-        let list = read(&input, |i| input::read_csv(i));
+        let list = read(&input, |i| input::read_csv(i, Default::default()));
         // With duplicates, where a record started is not known.
         prop_assume!(list.entries.iter().all(|e| e.count == 1));
         let lines = model_lines(&input);
@@ -452,7 +452,7 @@ proptest! {
 
     #[test]
     fn any_list_on_standard_input_stays_within_its_lines(input in list_bytes(true)) {
-        let list = read(&input, |i| input::read_sniffed(i));
+        let list = read(&input, |i| input::read_sniffed(i, Default::default()));
         let lines = model_lines(&input);
         check_list(&list, lines.len())?;
         prop_assert!(accounted(&list) <= lines.iter().filter(|l| !is_blank(l)).count());
@@ -463,8 +463,8 @@ proptest! {
         let lines = model_lines(&input).len();
         for list in [
             read(&input, |i| input::read_text(i)),
-            read(&input, |i| input::read_csv(i)),
-            read(&input, |i| input::read_sniffed(i)),
+            read(&input, |i| input::read_csv(i, Default::default())),
+            read(&input, |i| input::read_sniffed(i, Default::default())),
         ] {
             check_list(&list, lines)?;
         }

@@ -11,6 +11,7 @@ use super::resume;
 use crate::annotate::{Results, annotate_csv, annotate_text};
 use crate::exit;
 use crate::export::Format;
+use crate::input::{sniff_delimiter, strip_bom};
 
 /// How many line numbers of rows without a result are listed.
 const LINES_SHOWN: usize = 10;
@@ -55,12 +56,21 @@ pub fn run(args: &AnnotateArgs) -> i32 {
             return exit::USAGE;
         }
     };
-    let is_csv = args
-        .list
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-    let annotated = if is_csv {
-        annotate_csv(&list, &results)
+    let extension = |want: &str| {
+        args.list
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case(want))
+    };
+    let annotated = if extension("csv") || extension("tsv") {
+        let header = String::from_utf8_lossy(strip_bom(&list));
+        let header = header.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+        let delimiter = match args.reading.delimiter {
+            Some(forced) => forced,
+            None if extension("tsv") => '\t',
+            None => sniff_delimiter(header),
+        };
+        // parse_delimiter and the sniff only give ASCII delimiters.
+        annotate_csv(&list, u8::try_from(delimiter).unwrap_or(b','), &results)
     } else {
         annotate_text(&list, &results)
     };

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{ColorMode, Overrides, StartTlsMode};
+use crate::input::{ListOptions, parse_delimiter};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -37,6 +38,27 @@ pub struct Cli {
     pub command: Option<Command>,
     /// A list to load in the TUI (one address per line, or CSV).
     pub file: Option<PathBuf>,
+    /// How to read that list (and those opened with `o`).
+    #[command(flatten)]
+    pub reading: ListArgs,
+}
+
+/// How to read a list.
+#[derive(Clone, Debug, Default, Args)]
+pub struct ListArgs {
+    /// The list's CSV delimiter: one character, or comma, semicolon, tab, pipe (default:
+    /// sniffed from the header row, so `;`- and tab-separated exports load too).
+    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
+    pub delimiter: Option<char>,
+}
+
+impl ListArgs {
+    /// As loader options.
+    pub fn options(&self) -> ListOptions {
+        ListOptions {
+            delimiter: self.delimiter,
+        }
+    }
 }
 
 /// The subcommands.
@@ -78,6 +100,9 @@ pub struct CheckArgs {
     /// ~> <~ inside TLS) with response times; with --json, include it in each object.
     #[arg(long)]
     pub transcript: bool,
+    /// How to read standard input (with `-`).
+    #[command(flatten)]
+    pub reading: ListArgs,
 }
 
 /// `mxknock batch`
@@ -98,6 +123,9 @@ pub struct BatchArgs {
     /// unfinished last row) and append the rest.
     #[arg(long, requires = "output")]
     pub resume: bool,
+    /// How to read the list.
+    #[command(flatten)]
+    pub reading: ListArgs,
 }
 
 /// `mxknock doctor`
@@ -131,6 +159,9 @@ pub struct AnnotateArgs {
     /// Write the annotated list here instead of standard output.
     #[arg(long, short = 'o', value_name = "PATH")]
     pub output: Option<PathBuf>,
+    /// How to read the list (the annotated list is written with the same delimiter).
+    #[command(flatten)]
+    pub reading: ListArgs,
 }
 
 /// The output formats of `batch`.

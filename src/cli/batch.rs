@@ -22,6 +22,7 @@ use crate::engine::stats::StatsSnapshot;
 use crate::engine::{Engine, EventKind, JobId, Stage};
 use crate::exit;
 use crate::export::{Format, ReportWriter, report_writer};
+use crate::input::ListOptions;
 use crate::input::{self, LoadedList};
 use crate::text::terminal_safe;
 
@@ -38,7 +39,7 @@ pub async fn run(args: &BatchArgs, config: Config, net: Net) -> anyhow::Result<i
     } else {
         terminal_safe(&args.input.display().to_string())
     };
-    let list = match load_list(&args.input, stdin) {
+    let list = match load_list(&args.input, stdin, args.reading.options()) {
         Ok(list) => list,
         Err(e) => {
             eprintln!("mxknock: {}", terminal_safe(&e));
@@ -183,12 +184,12 @@ pub fn output_format(args: &BatchArgs) -> Format {
 
 /// Reads the list: a file through [`input::load_file`], or standard input (CSV when it starts
 /// with an address header). Both are read a line at a time, never a whole line over the cap.
-fn load_list(path: &Path, stdin: bool) -> Result<LoadedList, String> {
+fn load_list(path: &Path, stdin: bool, options: ListOptions) -> Result<LoadedList, String> {
     if stdin {
-        return input::read_sniffed(std::io::stdin().lock())
+        return input::read_sniffed(std::io::stdin().lock(), options)
             .map_err(|e| format!("cannot read standard input: {e}"));
     }
-    input::load_file(path).map_err(|e| e.to_string())
+    input::load_file(path, options).map_err(|e| e.to_string())
 }
 
 /// Whether two paths name one existing file.
@@ -467,6 +468,7 @@ mod tests {
             output: output.map(Into::into),
             format,
             resume: false,
+            reading: Default::default(),
         };
         assert_eq!(output_format(&args(None, None)), Format::Csv);
         assert_eq!(output_format(&args(Some("r.NDJSON"), None)), Format::Jsonl);

@@ -35,7 +35,7 @@ pub async fn run(args: &CheckArgs, config: Config, net: Net, color: bool) -> any
         transcript: args.transcript,
         color: color && !args.json,
     };
-    let addresses = match addresses(&args.addresses) {
+    let addresses = match addresses(&args.addresses, args.reading.options()) {
         Ok(addresses) => addresses,
         Err(e) => {
             eprintln!("mxknock: {e}");
@@ -65,7 +65,10 @@ pub async fn run(args: &CheckArgs, config: Config, net: Net, color: bool) -> any
 
 /// The addresses to check: the arguments, with `-` replaced by the list on standard input
 /// (its bad rows reported on standard error with their line numbers, as `batch` does).
-fn addresses(arguments: &[String]) -> Result<Vec<String>, String> {
+fn addresses(
+    arguments: &[String],
+    options: crate::input::ListOptions,
+) -> Result<Vec<String>, String> {
     let mut addresses = Vec::with_capacity(arguments.len());
     let mut read_stdin = false;
     for argument in arguments {
@@ -76,7 +79,7 @@ fn addresses(arguments: &[String]) -> Result<Vec<String>, String> {
         if std::mem::replace(&mut read_stdin, true) {
             continue; // standard input can be read once
         }
-        let list = crate::input::read_sniffed(std::io::stdin().lock())
+        let list = crate::input::read_sniffed(std::io::stdin().lock(), options)
             .map_err(|e| format!("cannot read standard input: {e}"))?;
         for bad in &list.bad_rows {
             let message = crate::text::terminal_safe(&bad.message);

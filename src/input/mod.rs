@@ -1,6 +1,7 @@
 //! Loading address lists: plain text (one address per line, `#` comments) or CSV (the column
-//! named email / e-mail / address / mail, any case, else the first column). A UTF-8 BOM, CRLF
-//! and CSV quoting are handled; duplicates collapse with a count; bad rows are reported with
+//! named email / e-mail / address / mail, any case, else the first column), its delimiter
+//! (`,` `;` tab `|`) sniffed from the header unless forced (module `dialect`). A UTF-8 BOM,
+//! CRLF and CSV quoting are handled; duplicates collapse with a count; bad rows are reported with
 //! their line numbers and never abort the load.
 //!
 //! A list is untrusted input: it is read a line at a time (module `lines`), never holding
@@ -10,6 +11,7 @@
 //! that never closes (module `records`, which then reads on from the next line).
 
 mod bom;
+mod dialect;
 mod key;
 mod lines;
 mod records;
@@ -23,6 +25,7 @@ use lines::{BoundedLines, Content, RawLine, decode, too_long};
 use records::{Record, Records};
 
 pub use bom::{BOM, strip_bom};
+pub use dialect::{ListOptions, parse_delimiter, sniff as sniff_delimiter};
 pub use key::address_key;
 pub use lines::MAX_LINE;
 
@@ -68,20 +71,31 @@ pub enum LoadError {
     },
 }
 
-/// Reads a list file: CSV when the name ends in .csv, else a text list.
-pub fn load_file(path: &Path) -> Result<LoadedList, LoadError> {
+/// Reads a list file: CSV when the name ends in .csv or .tsv (tab-separated unless a
+/// delimiter is forced), else like standard input ([`read_sniffed`]): CSV when its first line
+/// is an address header, a text list otherwise.
+pub fn load_file(path: &Path, options: ListOptions) -> Result<LoadedList, LoadError> {
     let read_error = |source| LoadError::Read {
         path: path.display().to_string(),
         source,
     };
     let reader = BufReader::with_capacity(64 * 1024, File::open(path).map_err(read_error)?);
-    let is_csv = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-    if is_csv {
-        read_csv(reader)
+    let extension = |want: &str| {
+        path.extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case(want))
+    };
+    if extension("tsv") {
+        let delimiter = options.delimiter.unwrap_or('\t');
+        read_csv(
+            reader,
+            ListOptions {
+                delimiter: Some(delimiter),
+            },
+        )
+    } else if extension("csv") {
+        read_csv(reader, options)
     } else {
-        read_text(reader)
+        read_sniffed(reader, options)
     }
     .map_err(read_error)
 }
@@ -92,29 +106,66 @@ pub fn read_text(reader: impl BufRead) -> io::Result<LoadedList> {
 }
 
 /// Reads CSV with a header row; picks the address column by name, else the first column.
-pub fn read_csv(reader: impl BufRead) -> io::Result<LoadedList> {
-    collect_csv(Records::new(BoundedLines::new(reader)))
+/// The delimiter is `options`', else sniffed from the header.
+pub fn read_csv(reader: impl BufRead, options: ListOptions) -> io::Result<LoadedList> {
+    let mut lines = BoundedLines::new(reader);
+    let Some(first) = first_content_line(&mut lines, blank)? else {
+        return Ok(LoadedList::default());
+    };
+    let delimiter = options
+        .delimiter
+        .unwrap_or_else(|| header_text(&first).map_or(',', dialect::sniff));
+    lines.push_back(first);
+    collect_csv(Records::new(lines, delimiter))
 }
 
 /// Reads a list of unknown kind (standard input): CSV when its first line that is not blank
-/// or a `#` comment is an address header ([`looks_like_csv`]), else text.
-pub fn read_sniffed(reader: impl BufRead) -> io::Result<LoadedList> {
+/// or a `#` comment is an address header (with any of the sniffed delimiters, or the forced
+/// one), else text.
+pub fn read_sniffed(reader: impl BufRead, options: ListOptions) -> io::Result<LoadedList> {
     let mut lines = BoundedLines::new(reader);
-    let first = loop {
-        match lines.next_line()? {
-            None => return Ok(LoadedList::default()),
-            Some(line) if is_blank_or_comment(&line.content) => continue,
-            Some(line) => break line,
-        }
+    let Some(first) = first_content_line(&mut lines, is_blank_or_comment)? else {
+        return Ok(LoadedList::default());
     };
-    let is_csv = matches!(&first.content, Content::Bytes(bytes)
-        if std::str::from_utf8(bytes).is_ok_and(is_csv_header));
+    let delimiter = header_text(&first).and_then(|header| match options.delimiter {
+        Some(forced) => header
+            .split(forced)
+            .any(|cell| is_address_header(cell.trim().trim_matches('"')))
+            .then_some(forced),
+        None => dialect::address_delimiter(header),
+    });
     lines.push_back(first);
-    if is_csv {
-        collect_csv(Records::new(lines))
-    } else {
-        collect_text(lines)
+    match delimiter {
+        Some(delimiter) => collect_csv(Records::new(lines, delimiter)),
+        None => collect_text(lines),
     }
+}
+
+/// The first line that `skip` does not pass over, or None at the end.
+fn first_content_line<R: BufRead>(
+    lines: &mut BoundedLines<R>,
+    skip: impl Fn(&Content) -> bool,
+) -> io::Result<Option<RawLine>> {
+    loop {
+        match lines.next_line()? {
+            None => return Ok(None),
+            Some(line) if skip(&line.content) => continue,
+            Some(line) => return Ok(Some(line)),
+        }
+    }
+}
+
+/// A line's text, when it is readable UTF-8.
+fn header_text(line: &RawLine) -> Option<&str> {
+    match &line.content {
+        Content::Bytes(bytes) => std::str::from_utf8(bytes).ok(),
+        Content::TooLong(_) => None,
+    }
+}
+
+/// A line with nothing but white space.
+fn blank(content: &Content) -> bool {
+    matches!(content, Content::Bytes(bytes) if bytes.trim_ascii().is_empty())
 }
 
 /// [`read_text`] over text in memory.
@@ -122,14 +173,14 @@ pub fn parse_text(text: &str) -> LoadedList {
     read_text(text.as_bytes()).expect("reading from memory cannot fail")
 }
 
-/// [`read_csv`] over text in memory.
+/// [`read_csv`] over text in memory, the delimiter sniffed.
 pub fn parse_csv(text: &str) -> LoadedList {
-    read_csv(text.as_bytes()).expect("reading from memory cannot fail")
+    read_csv(text.as_bytes(), ListOptions::default()).expect("reading from memory cannot fail")
 }
 
-/// [`read_sniffed`] over text in memory.
+/// [`read_sniffed`] over text in memory, the delimiter sniffed.
 pub fn parse_sniffed(text: &str) -> LoadedList {
-    read_sniffed(text.as_bytes()).expect("reading from memory cannot fail")
+    read_sniffed(text.as_bytes(), ListOptions::default()).expect("reading from memory cannot fail")
 }
 
 /// Each line that is not blank or a comment is an address or a bad row.
@@ -190,8 +241,8 @@ fn collect_csv(mut records: Records<impl BufRead>) -> io::Result<LoadedList> {
     Ok(list.finish())
 }
 
-/// Whether the first line that is not blank or a `#` comment is a CSV header: it has a comma
-/// and a cell named like an address column (email, e-mail, address ...).
+/// Whether the first line that is not blank or a `#` comment is a CSV header: it has a
+/// delimiter and a cell named like an address column (email, e-mail, address ...).
 pub fn looks_like_csv(text: &str) -> bool {
     // The mark is one whole character, so what is left starts on a character boundary.
     let text = &text[text.len() - strip_bom(text.as_bytes()).len()..];
@@ -201,12 +252,9 @@ pub fn looks_like_csv(text: &str) -> bool {
         .is_some_and(is_csv_header)
 }
 
-/// A line with a comma and a cell named like an address column.
+/// A line with a delimiter and a cell named like an address column.
 fn is_csv_header(line: &str) -> bool {
-    line.contains(',')
-        && line
-            .split(',')
-            .any(|cell| is_address_header(cell.trim().trim_matches('"')))
+    dialect::address_delimiter(line).is_some()
 }
 
 /// The column of a CSV header that holds the addresses: the first one named email, e-mail,
@@ -216,7 +264,7 @@ pub fn address_column(headers: &csv::StringRecord) -> usize {
 }
 
 /// A header cell that names the address column (any case).
-fn is_address_header(cell: &str) -> bool {
+pub(crate) fn is_address_header(cell: &str) -> bool {
     let cell = cell.trim().to_ascii_lowercase();
     matches!(
         cell.as_str(),
@@ -383,7 +431,11 @@ mod tests {
                 .starts_with("invalid UTF-8 at byte offset 1 of the line"),
             "{rows:?}"
         );
-        let list = read_csv(&b"email,name\na@x.test,Jos\xe9\nb@x.test,B\n"[..]).unwrap();
+        let list = read_csv(
+            &b"email,name\na@x.test,Jos\xe9\nb@x.test,B\n"[..],
+            ListOptions::default(),
+        )
+        .unwrap();
         assert_eq!(addresses(&list), ["b@x.test"]);
         assert_eq!(bad(&list)[0].0, 2);
     }
@@ -439,11 +491,14 @@ mod tests {
 
     #[test]
     fn standard_input_is_sniffed_from_its_first_line_that_is_not_a_comment() {
-        let list =
-            read_sniffed(&b"# caf\xe9\n\nemail,name\na@x.test,\xff\nb@x.test,b\n"[..]).unwrap();
+        let list = read_sniffed(
+            &b"# caf\xe9\n\nemail,name\na@x.test,\xff\nb@x.test,b\n"[..],
+            ListOptions::default(),
+        )
+        .unwrap();
         assert_eq!(addresses(&list), ["b@x.test"]);
         assert_eq!(bad(&list)[0].0, 4);
-        let list = read_sniffed(&b"\xff@x.test\nemail,name\n"[..]).unwrap();
+        let list = read_sniffed(&b"\xff@x.test\nemail,name\n"[..], ListOptions::default()).unwrap();
         assert_eq!(
             addresses(&list),
             ["email,name"],
@@ -451,7 +506,7 @@ mod tests {
         );
         assert_eq!(bad(&list)[0].0, 1);
         assert_eq!(
-            read_sniffed(&b"# only\n\n"[..]).unwrap(),
+            read_sniffed(&b"# only\n\n"[..], ListOptions::default()).unwrap(),
             LoadedList::default()
         );
     }

@@ -1,5 +1,5 @@
-//! CSV records from bounded lines (RFC 4180): cells split on commas, a cell that starts with
-//! `"` is quoted (`""` inside it is a quote) and may go on over several lines.
+//! CSV records from bounded lines (RFC 4180): cells split on the delimiter (a comma unless
+//! the dialect says otherwise, see `dialect`), a cell that starts with `"` is quoted (`""` inside it is a quote) and may go on over several lines.
 //!
 //! A quote that never closes must not swallow the rest of the list, so a record may span at
 //! most [`MAX_LINE`] bytes, and a record that is malformed, or whose quote is still open at the
@@ -44,14 +44,16 @@ impl Line {
 /// The records of a list, blank lines between them skipped.
 pub(super) struct Records<R> {
     lines: BoundedLines<R>,
+    delimiter: char,
     /// Lines taken by a record that turned out bad, to be read again.
     replay: VecDeque<Line>,
 }
 
 impl<R: BufRead> Records<R> {
-    pub fn new(lines: BoundedLines<R>) -> Self {
+    pub fn new(lines: BoundedLines<R>, delimiter: char) -> Self {
         Records {
             lines,
+            delimiter,
             replay: VecDeque::new(),
         }
     }
@@ -83,7 +85,7 @@ impl<R: BufRead> Records<R> {
     /// The record that starts with `text` on line `first`, taking more lines while a quoted
     /// cell is open.
     fn assemble(&mut self, first: usize, text: &str) -> io::Result<Record> {
-        let mut cells = Cells::default();
+        let mut cells = Cells::new(self.delimiter);
         let mut taken = Vec::new();
         let mut size = text.len();
         let mut scan = cells.feed(text);
@@ -162,14 +164,24 @@ enum Scan {
 }
 
 /// Splits one record into cells, fed a line at a time.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Cells {
+    delimiter: char,
     cells: Vec<String>,
     cell: String,
     state: State,
 }
 
 impl Cells {
+    fn new(delimiter: char) -> Self {
+        Cells {
+            delimiter,
+            cells: Vec::new(),
+            cell: String::new(),
+            state: State::default(),
+        }
+    }
+
     /// Takes the next line of the record (without its line ending).
     fn feed(&mut self, line: &str) -> Scan {
         for c in line.chars() {
@@ -187,9 +199,10 @@ impl Cells {
 
     fn step(&mut self, c: char) -> Result<(), String> {
         use State::*;
+        let delimiter = c == self.delimiter;
         self.state = match (self.state, c) {
             (CellStart, '"') => Quoted,
-            (CellStart | Unquoted | QuoteInQuoted | AfterQuoted, ',') => {
+            (CellStart | Unquoted | QuoteInQuoted | AfterQuoted, _) if delimiter => {
                 self.end_cell();
                 CellStart
             }
@@ -224,7 +237,7 @@ mod tests {
     use super::*;
 
     fn records(input: &str) -> Vec<Record> {
-        let mut records = Records::new(BoundedLines::new(input.as_bytes()));
+        let mut records = Records::new(BoundedLines::new(input.as_bytes()), ',');
         let mut all = Vec::new();
         while let Some(record) = records.next_record().unwrap() {
             all.push(record);
@@ -296,7 +309,7 @@ mod tests {
 
         let mut input = b"a,\"open\nmore\n".to_vec();
         input.extend_from_slice(b"\xff\nb,1\n");
-        let mut records = Records::new(BoundedLines::new(&input[..]));
+        let mut records = Records::new(BoundedLines::new(&input[..]), ',');
         let mut got = Vec::new();
         while let Some(record) = records.next_record().unwrap() {
             got.push(record);

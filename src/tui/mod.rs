@@ -73,6 +73,8 @@ pub struct Launch {
     pub keymap: Keymap,
     /// Runs the doctor (key D) with the run's configuration and network; None: not here.
     pub doctor: Option<DoctorRunner>,
+    /// How to read lists (`--delimiter`).
+    pub list: crate::input::ListOptions,
 }
 
 /// Runs the TUI on the real terminal until the user quits or SIGTERM, SIGHUP or SIGINT
@@ -88,6 +90,7 @@ pub async fn run(
         );
     }
     let mut app = App::new(launch.keymap);
+    app.list_options = launch.list;
     app.set_server(engine.config().smtp.server.clone());
     let theme = if launch.color {
         Theme::color()
@@ -403,7 +406,7 @@ pub fn carry_out(app: &mut App, engine: &EngineHandle, effects: Vec<Effect>) {
 }
 
 fn load_into(app: &mut App, path: &Path) -> Vec<Effect> {
-    match input::load_file(path) {
+    match input::load_file(path, app.list_options) {
         Ok(list) => {
             let added = list.entries.len();
             let effects = app.add_addresses(list.entries.into_iter().map(|e| (e.address, e.count)));

@@ -189,6 +189,9 @@ pub struct App {
     pub notices: crate::engine::notice::RunNotices,
     /// The servers that refused us in this run (our IP, rDNS, HELO, a blocklist).
     pub refused_us: Vec<String>,
+    /// How lists are read (`--delimiter`), for the file given at start and those opened
+    /// with `o`.
+    pub list_options: crate::input::ListOptions,
 }
 
 impl App {
@@ -235,6 +238,7 @@ impl App {
             banner: None,
             notices: Default::default(),
             refused_us: Vec::new(),
+            list_options: Default::default(),
         }
     }
 

@@ -15,7 +15,8 @@
 //!   smtp/        the wire: commands, bounded reply reader, TLS
 //!   hosts/       per server IP: limit (the only per-host gate, with the first-session
 //!                trial), health (retry budget, refused us), port_breaker (port 25 blocked)
-//!   judge/       classify a reply -> outcome -> verdict (the public contract)
+//!   judge/       classify a reply (status-code registry + phrases) -> outcome -> verdict (the
+//!                public contract) -> score
 //!   knowledge/   disposable / free / role lists; providers (assets/providers.toml and the
 //!                config's [[providers]]): who runs the MX hosts, and their rules
 //!   net.rs, proxy.rs   resolver and dialer (direct, SOCKS5, bind, embedded lab)

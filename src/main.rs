@@ -40,11 +40,23 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(dispatch(cli, config)) {
         Ok(code) => ExitCode::from(code as u8),
+        // `mxknock check ... | head -1`: the reader has all it wanted; end quietly, as
+        // ripgrep does, rather than report a broken pipe.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("mxknock: {e:#}");
             ExitCode::from(exit::FAILURE as u8)
         }
     }
+}
+
+/// Whether an error comes from writing to a pipe whose reader has gone.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// defaults < file < environment < flags, then validated. `[keys]` is checked for every
@@ -60,6 +72,9 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
 
 async fn dispatch(cli: Cli, config: Config) -> anyhow::Result<i32> {
     let color = use_color(config.ui.color);
+    // crossterm leaves colour out whenever NO_COLOR is set; an explicit `--color always` (or
+    // `ui.color = "always"`) wins over the environment.
+    crossterm::style::force_color_output(color);
     let lab = if cli.common.demo {
         Some(
             Lab::start(LabOptions::demo())

@@ -321,3 +321,38 @@ fn bind_with_the_lab_is_refused_rather_than_ignored() {
         "{stderr}"
     );
 }
+
+// Replies the status-code registry reads (issue: "553 5.1.3 came out as mailbox_full, a
+// non-standard basic code as protocol_error, a 421 4.3.2 greeting as blocked").
+scenario!(
+    bad_address_syntax_is_invalid_syntax,
+    "badsyntax@lab.test",
+    "undeliverable",
+    "invalid_syntax"
+);
+scenario!(
+    microsoft_recipient_not_found_is_no_such_user,
+    "notfound@lab.test",
+    "undeliverable",
+    "no_such_user"
+);
+
+#[test]
+fn a_code_no_standard_defines_is_read_by_its_first_digit_and_explained() {
+    let report = check("odd@lab.test", &[]);
+    assert_verdict(&report, "undeliverable", "no_such_user");
+    assert_eq!(report["smtp"]["code"], 559, "{report:#}");
+    let detail = report["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("(5.1.1: the mailbox does not exist)"),
+        "the registry says what the server's text does not: {detail}"
+    );
+}
+
+#[test]
+fn a_busy_server_at_the_greeting_is_a_temporary_failure_not_a_refusal_of_us() {
+    let report = check("alice@busy.test", &[]);
+    assert_verdict(&report, "unknown", "temporary_failure");
+    let detail = report["detail"].as_str().unwrap();
+    assert!(detail.contains("421 4.3.2"), "{detail}");
+}

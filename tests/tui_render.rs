@@ -330,4 +330,21 @@ fn the_detail_pane_names_the_provider_with_its_note_and_the_wide_list_has_its_co
     assert!(frame.contains(&note[..40]), "the note starts: {frame}");
     assert!(frame.contains(" provider "), "the list's column: {frame}");
     assert!(frame.contains(" yahoo "), "the row's provider id: {frame}");
+    assert!(
+        frame.contains(
+            "catch-all not probed: a probe tells nothing at Yahoo Mail (and AOL) (provider rule)"
+        ),
+        "{frame}"
+    );
+    let rows: Vec<&str> = frame.lines().collect();
+    let note_row = rows
+        .iter()
+        .position(|r| r.contains(&note[..40]))
+        .expect("the note's first row");
+    let detail_part = |row: &str| row.split('│').nth(3).unwrap_or("").to_string();
+    let next = detail_part(rows[note_row + 1]);
+    assert!(
+        next.starts_with("          ") && !next.trim().is_empty(),
+        "the note goes on indented under the value, not under the label: {next:?}\n{frame}"
+    );
 }

@@ -67,8 +67,9 @@ pub enum Command {
 /// `mxknock check`
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// The addresses to check.
-    #[arg(required = true, value_name = "ADDR")]
+    /// The addresses to check; `-` reads them from standard input (one per line, or CSV
+    /// with an email column), as `batch -` does.
+    #[arg(required = true, value_name = "ADDR|-")]
     pub addresses: Vec<String>,
     /// One JSON object per line instead of text.
     #[arg(long)]

@@ -35,12 +35,19 @@ pub async fn run(args: &CheckArgs, config: Config, net: Net, color: bool) -> any
         transcript: args.transcript,
         color: color && !args.json,
     };
+    let addresses = match addresses(&args.addresses) {
+        Ok(addresses) => addresses,
+        Err(e) => {
+            eprintln!("mxknock: {e}");
+            return Ok(exit::USAGE);
+        }
+    };
     let (handle, mut events) = Engine::start(Arc::new(config), net);
-    for address in &args.addresses {
+    for address in &addresses {
         handle.submit(address.clone());
     }
     drop(handle);
-    let mut printer = OrderedPrinter::new(args.addresses.len(), mode);
+    let mut printer = OrderedPrinter::new(addresses.len(), mode);
     let mut notices = RunNotices::default();
     let stdout = std::io::stdout();
     while let Some(event) = events.recv().await {
@@ -54,6 +61,33 @@ pub async fn run(args: &CheckArgs, config: Config, net: Net, color: bool) -> any
         out.flush()?;
     }
     Ok(exit::for_verdicts(printer.verdicts))
+}
+
+/// The addresses to check: the arguments, with `-` replaced by the list on standard input
+/// (its bad rows reported on standard error with their line numbers, as `batch` does).
+fn addresses(arguments: &[String]) -> Result<Vec<String>, String> {
+    let mut addresses = Vec::with_capacity(arguments.len());
+    let mut read_stdin = false;
+    for argument in arguments {
+        if argument != "-" {
+            addresses.push(argument.clone());
+            continue;
+        }
+        if std::mem::replace(&mut read_stdin, true) {
+            continue; // standard input can be read once
+        }
+        let list = crate::input::read_sniffed(std::io::stdin().lock())
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
+        for bad in &list.bad_rows {
+            let message = crate::text::terminal_safe(&bad.message);
+            eprintln!("mxknock: <stdin>:{}: {message}", bad.line);
+        }
+        addresses.extend(list.entries.into_iter().map(|entry| entry.address));
+    }
+    if addresses.is_empty() {
+        return Err("no addresses to check: standard input held none".into());
+    }
+    Ok(addresses)
 }
 
 /// Holds what each job has produced until it is that job's turn to print.

@@ -115,6 +115,7 @@ mod tests {
             id: "proofpoint".into(),
             name: "Proofpoint".into(),
             note: None,
+            skips_probe: false,
         });
         let line = result_line(&report, false);
         assert!(line.ends_with("  score 42  provider proofpoint"), "{line}");

@@ -9,7 +9,7 @@
 //!
 //! | domain          | what it does                                                          |
 //! |-----------------|-----------------------------------------------------------------------|
-//! | lab.test        | Postfix-like with STARTTLS; alice, bob, postmaster, info, jörg exist; carol is full (552 5.2.2), dave disabled (550 5.2.1), denied refused by recipient policy (554 5.7.1); others 550 5.1.1 |
+//! | lab.test        | Postfix-like with STARTTLS; alice, bob, postmaster, info, jörg exist; carol is full (552 5.2.2), dave disabled (550 5.2.1), denied refused by recipient policy (554 5.7.1), badsyntax 553 5.1.3, notfound 550 5.1.10 (Microsoft's RecipientNotFound), odd 559 5.1.1 (a code no standard defines); others 550 5.1.1 |
 //! | sameip.test     | MX mail.sameip.test: another name for lab.test's server (same IP)                                                                            |
 //! | catchall.test   | accepts every address                                                 |
 //! | mailinator.com  | a disposable domain, served by the catch-all server                   |
@@ -27,6 +27,7 @@
 //! | nomail.test     | exists, but no MX and no A                                            |
 //! | servfail.test   | SERVFAIL                                                              |
 //! | limited.test    | 452 4.5.3 after 5 RCPTs in one transaction                            |
+//! | busy.test       | greets with 421 4.3.2 too many concurrent connections (server load)   |
 //! | bulkN.test      | with `bulk_domains`: N % 10 == 0 catch-all, == 1 greylisting, else standard |
 //! | deadN.test      | with `dead_domains`: MX mx.deadN.test at its own address, where nothing listens |
 //! | holeN.test      | with `hole_domains`: MX mx.holeN.test at its own address, where connects hang |

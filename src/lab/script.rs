@@ -11,6 +11,9 @@ pub enum Greeting {
     Never,
     /// A greeting full of terminal escape sequences, then an EHLO reply line far over 4 KiB.
     Hostile,
+    /// `421 4.3.2 too many concurrent connections, try again later`, then hang up: a server
+    /// under load.
+    Busy,
 }
 
 /// Who has a mailbox.
@@ -78,6 +81,15 @@ pub fn special_rcpt_reply(local: &str, address: &str) -> Option<String> {
         "denied" => Some(format!(
             "554 5.7.1 <{address}>: Recipient address rejected: Access denied"
         )),
+        "badsyntax" => Some(format!(
+            "553 5.1.3 <{address}>: Recipient address rejected: bad address syntax"
+        )),
+        "notfound" => Some(
+            "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup"
+                .to_string(),
+        ),
+        // A basic code no standard defines, with an enhanced code; text that says nothing.
+        "odd" => Some(format!("559 5.1.1 <{address}>: rejected")),
         "dave" | "disabled" => Some(format!(
             "550 5.2.1 <{address}>: Recipient address rejected: The email account that you tried to reach is disabled"
         )),

@@ -258,6 +258,11 @@ async fn serve(state: Arc<ServerState>, io: BoxIo, peer: std::net::IpAddr) -> st
             )
             .await?;
         }
+        Greeting::Busy => {
+            let text = "421 4.3.2 too many concurrent connections, try again later";
+            reply(&state, &mut conn, text).await?;
+            return Ok(());
+        }
         Greeting::Normal => {
             let text = format!("220 {} ESMTP mxknock-lab", script.name);
             reply(&state, &mut conn, &text).await?;

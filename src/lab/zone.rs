@@ -242,6 +242,8 @@ pub fn zone() -> Vec<(&'static str, ZoneEntry)> {
         ("mx.hostile.test", a(23)),
         ("limited.test", mx(&[(10, "mx.limited.test")])),
         ("mx.limited.test", a(24)),
+        ("busy.test", mx(&[(10, "mx.busy.test")])),
+        ("mx.busy.test", a(25)),
         ("nullmx.test", mx(&[(0, "")])),
         ("nomail.test", ZoneEntry::default()),
         (
@@ -349,6 +351,13 @@ pub fn hosts(greylist_delay: Duration) -> Vec<LabHost> {
             Some(Script {
                 max_rcpts_per_transaction: Some(5),
                 ..Script::standard("mx.limited.test", USERS)
+            }),
+        ),
+        host(
+            25,
+            Some(Script {
+                greeting: Greeting::Busy,
+                ..Script::standard("mx.busy.test", USERS)
             }),
         ),
     ]

@@ -31,3 +31,34 @@ pub fn mxknock_with_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String, St
 pub fn mxknock(args: &[&str]) -> (i32, String, String) {
     mxknock_with_env(args, &[])
 }
+
+/// Runs `mxknock ARGS` with `stdin` on its standard input; returns (exit code, stdout, stderr).
+pub fn mxknock_with_stdin(args: &[&str], stdin: &str) -> (i32, String, String) {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mxknock"));
+    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("MXKNOCK_")) {
+        command.env_remove(name);
+    }
+    let mut child = command
+        .args(args)
+        .env("MXKNOCK_LAB_LATENCY_MS", "2")
+        .env("MXKNOCK_GREYLIST_WAIT", "0")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let _ = child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(stdin.as_bytes());
+    let output = child.wait_with_output().expect("the binary runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}

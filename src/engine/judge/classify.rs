@@ -5,13 +5,18 @@
 //! where a rejection is about us or the server. [`is_about_us`] tells the two kinds of rejection
 //! apart.
 //!
-//! Every rule looks first at the enhanced status code (RFC 3463), then at the basic code, then at
-//! the text, matched case-insensitively against tables of phrases seen from Postfix, Exim,
-//! Microsoft 365/Exchange, Google, Yahoo and others. One rule outranks them all: a rejection that
-//! is about us (our IP, its reverse DNS, a blocklist, reputation, policy, relaying, rate limits)
-//! is [`RcptClass::Blocked`] and never [`RcptClass::NoSuchUser`], because the mailbox may well
-//! exist.
+//! A reply is read through the status-code registry ([`status_codes`]): a basic code no
+//! standard defines is read by its first digit (RFC 5321 §4.2.1); an enhanced code with a
+//! specific bearing on the mailbox (no such mailbox, bad syntax, full, disabled, about us ...)
+//! decides; a vague one ("other", the server's trouble, protocol) lets the text speak first.
+//! The text is matched case-insensitively against tables of phrases seen from Postfix, Exim,
+//! Microsoft 365/Exchange, Google, Yahoo and others. One rule outranks them all: a rejection
+//! that is about us (our IP, its reverse DNS, a blocklist, reputation, policy, relaying, our
+//! connection rate) is [`RcptClass::Blocked`] and never [`RcptClass::NoSuchUser`], because the
+//! mailbox may well exist. Server load (a 421, `4.3.2`, "try again later" with no word about
+//! us) is a temporary failure, not a refusal of us.
 
+use crate::engine::judge::status_codes::{self, Bearing, standard_equivalent};
 use crate::engine::smtp::reply::Reply;
 
 /// What the reply to `RCPT TO` says about the mailbox.
@@ -23,6 +28,8 @@ pub enum RcptClass {
     CannotVerify,
     /// The mailbox does not exist.
     NoSuchUser,
+    /// The server finds the address malformed (`553 5.1.3`).
+    BadAddress,
     /// The mailbox exists but is over its quota.
     MailboxFull,
     /// The mailbox exists but is disabled, suspended or no longer active.
@@ -117,10 +124,13 @@ const ABOUT_US: &[&str] = &[
     "policy",
     "policies",
     "administrative prohibition",
-    // Volume and rate.
+    // Volume and rate: ours. "Too many connections" alone is the server's load (see
+    // [`SERVER_LOAD`]); "... from <our IP>" is about us.
     "rate limit*",
-    "too many connections",
-    "too many concurrent",
+    "too many connections from",
+    "too many concurrent connections from",
+    "too many concurrent smtp connections from",
+    "too many smtp connections from",
     "unusual rate",
     "unexpected volume",
     "temporarily deferred due to",
@@ -146,18 +156,32 @@ const NOT_ABOUT_US: &[&str] = &[
     "not listed in domino directory",
 ];
 
-/// Greylisting and "come back later" phrases.
-const GREYLISTING: &[&str] = &[
-    "greylist*",
-    "graylist*",
-    "grey-list*",
-    "gray-list*",
+/// Words that name greylisting itself.
+const GREYLISTING: &[&str] = &["greylist*", "graylist*", "grey-list*", "gray-list*"];
+
+/// "Come back later" phrases: greylisting at `RCPT TO`, the server's load elsewhere.
+const RETRY_LATER: &[&str] = &[
     "try again later",
     "try later",
     "please retry",
     "retry later",
     "come back later",
     "deferred",
+];
+
+/// The server's own load, not a refusal of us (unless the text also names our host).
+const SERVER_LOAD: &[&str] = &[
+    "too many connections",
+    "too many concurrent",
+    "server ports are busy",
+    "server busy",
+    "server is busy",
+    "system busy",
+    "overloaded",
+    "maximum number of concurrent",
+    "service currently unavailable",
+    "service not available",
+    "service unavailable",
 ];
 
 /// The server refuses more recipients in this transaction (RFC 5321 §4.5.3.1.10).
@@ -241,57 +265,23 @@ const TRANSIENT_TEXT: &[(&[&str], RcptClass)] = &[
     (SYSTEM_STORAGE, RcptClass::TemporaryFailure),
     (MAILBOX_FULL, RcptClass::MailboxFull),
     (GREYLISTING, RcptClass::Greylisted),
+    (RETRY_LATER, RcptClass::Greylisted),
 ];
 
-/// One enhanced-code rule: subject, detail (`None`: any), a phrase the text must also hold.
-struct CodeRule {
-    subject: u16,
-    detail: Option<u16>,
-    requires: Option<&'static str>,
-    class: RcptClass,
-}
-
-/// Shorthand for a [`CodeRule`] table entry.
-const fn rule(
-    subject: u16,
-    detail: Option<u16>,
-    requires: Option<&'static str>,
-    class: RcptClass,
-) -> CodeRule {
-    CodeRule {
-        subject,
-        detail,
-        requires,
-        class,
-    }
-}
-
-/// Enhanced-code rules for 5.x.x replies to `RCPT TO`, first match wins.
-const PERMANENT_CODES: &[CodeRule] = &[
-    rule(7, None, None, RcptClass::Blocked), // security or policy: about us
-    rule(1, Some(7), None, RcptClass::Blocked), // bad sender mailbox syntax
-    rule(1, Some(8), None, RcptClass::Blocked), // bad sender system address
-    // Microsoft 365 directory-based edge blocking: the recipient is not in the tenant.
-    rule(4, Some(1), Some("access denied"), RcptClass::NoSuchUser),
-    rule(1, Some(0), None, RcptClass::NoSuchUser),
-    rule(1, Some(1), None, RcptClass::NoSuchUser),
-    rule(1, Some(6), None, RcptClass::NoSuchUser), // mailbox has moved
-    rule(1, Some(10), None, RcptClass::NoSuchUser), // Microsoft RecipientNotFound
-    rule(1, Some(2), None, RcptClass::NoMailService), // bad destination system
-    rule(2, Some(2), None, RcptClass::MailboxFull),
-    rule(2, Some(1), None, RcptClass::MailboxDisabled),
-    rule(5, Some(3), None, RcptClass::TemporaryFailure), // too many recipients
-];
-
-/// Enhanced-code rules for 4.x.x replies to `RCPT TO`, first match wins.
-const TRANSIENT_CODES: &[CodeRule] = &[
-    rule(2, Some(2), None, RcptClass::MailboxFull),
-    rule(5, Some(3), None, RcptClass::TemporaryFailure), // too many recipients
-    rule(3, None, None, RcptClass::TemporaryFailure),    // mail system status
-    rule(4, None, None, RcptClass::TemporaryFailure),    // network and routing
-    rule(2, Some(0), None, RcptClass::Greylisted),
-    rule(7, Some(0), None, RcptClass::Greylisted),
-    rule(7, Some(1), None, RcptClass::Greylisted),
+/// Every phrase table: a reply whose text matches none of them says nothing clearer than its
+/// codes ([`text_explains`]).
+const ALL_PHRASES: &[&[&str]] = &[
+    ABOUT_OUR_HOST,
+    ABOUT_US,
+    GREYLISTING,
+    RETRY_LATER,
+    SERVER_LOAD,
+    TOO_MANY_RECIPIENTS,
+    SYSTEM_STORAGE,
+    MAILBOX_FULL,
+    MAILBOX_DISABLED,
+    NO_MAIL_SERVICE,
+    NO_SUCH_USER,
 ];
 
 /// What the reply to `RCPT TO` says about the mailbox.
@@ -310,19 +300,49 @@ fn classify_transient_rcpt(reply: &Reply, text: &Text) -> RcptClass {
     if text.is_about_us() {
         return RcptClass::Blocked;
     }
-    if reply.code == 421 {
+    let code = standard_equivalent(reply.code);
+    if code == 421 {
         return RcptClass::TemporaryFailure;
     }
-    if let Some(class) = by_enhanced_code(reply, text, TRANSIENT_CODES) {
+    let bearing = status_codes::bearing(reply);
+    let by_code = bearing.and_then(|bearing| transient_class(bearing, reply));
+    if let Some(class) = by_code.filter(|_| bearing.is_some_and(Bearing::is_specific)) {
         return class;
     }
     if let Some(class) = text.first_rule(TRANSIENT_TEXT) {
         return class;
     }
-    match reply.code {
+    if let Some(class) = by_code {
+        return class;
+    }
+    match code {
         452 => RcptClass::TemporaryFailure, // at RCPT, RFC 5321 uses 452 for too many recipients
         _ => RcptClass::Greylisted,
     }
+}
+
+/// What a 4.x.x code's bearing means at `RCPT TO`; `None` when it says nothing.
+fn transient_class(bearing: Bearing, reply: &Reply) -> Option<RcptClass> {
+    Some(match bearing {
+        // The mailbox may be there next time: worth asking again (Postfix's "unverified
+        // address" 450 4.1.1, Google's 450 4.2.1 receiving-rate deferral).
+        Bearing::Valid | Bearing::NoSuchMailbox | Bearing::BadSyntax | Bearing::Disabled => {
+            RcptClass::Greylisted
+        }
+        Bearing::Full => RcptClass::MailboxFull,
+        // 4.7.0 and 4.7.1 with no word about us are what greylisters send; other 4.7.x name a
+        // check of us (4.7.25 reverse DNS, 4.7.23 SPF ...).
+        Bearing::AboutUs if reply.enhanced.is_some_and(|code| code.detail <= 1) => {
+            RcptClass::Greylisted
+        }
+        Bearing::AboutUs => RcptClass::Blocked,
+        Bearing::NoMailService
+        | Bearing::ServerTrouble
+        | Bearing::TooManyRecipients
+        | Bearing::Protocol
+        | Bearing::Message => RcptClass::TemporaryFailure,
+        Bearing::Nothing => return None,
+    })
 }
 
 /// A 5xx reply to `RCPT TO`.
@@ -330,18 +350,27 @@ fn classify_permanent_rcpt(reply: &Reply, text: &Text) -> RcptClass {
     if text.is_about_us() {
         return RcptClass::Blocked;
     }
-    match reply.code {
+    let code = standard_equivalent(reply.code);
+    match code {
         500..=504 | 555 => return RcptClass::ProtocolError,
         521 | 556 => return RcptClass::NoMailService,
         _ => {}
     }
-    if let Some(class) = by_enhanced_code(reply, text, PERMANENT_CODES) {
+    if let Some(class) = microsoft_habits(reply, text) {
+        return class;
+    }
+    let bearing = status_codes::bearing(reply);
+    let by_code = bearing.and_then(permanent_class);
+    if let Some(class) = by_code.filter(|_| bearing.is_some_and(Bearing::is_specific)) {
         return class;
     }
     if let Some(class) = text.first_rule(PERMANENT_TEXT) {
         return class;
     }
-    match reply.code {
+    if let Some(class) = by_code {
+        return class;
+    }
+    match code {
         550 | 551 | 553 => RcptClass::NoSuchUser,
         552 => RcptClass::MailboxFull,
         554 | 530..=539 => RcptClass::Blocked,
@@ -349,32 +378,52 @@ fn classify_permanent_rcpt(reply: &Reply, text: &Text) -> RcptClass {
     }
 }
 
-/// The class of the first rule that matches the reply's enhanced code (and text, if required).
-fn by_enhanced_code(reply: &Reply, text: &Text, rules: &[CodeRule]) -> Option<RcptClass> {
+/// Microsoft 365 / Exchange Online use two enhanced codes their own way at `RCPT TO`:
+/// directory-based edge blocking answers `550 5.4.1 ... Access denied` for a recipient not in
+/// the tenant, and `550 5.1.10 RESOLVER.ADR.RecipientNotFound` is their "no such user", where
+/// the registry has X.1.10 for a null MX (which we would have seen in DNS before dialling).
+fn microsoft_habits(reply: &Reply, text: &Text) -> Option<RcptClass> {
     let code = reply.enhanced?;
-    rules
-        .iter()
-        .find(|rule| {
-            rule.subject == code.subject
-                && rule.detail.is_none_or(|detail| detail == code.detail)
-                && rule.requires.is_none_or(|phrase| text.mentions(phrase))
-        })
-        .map(|rule| rule.class)
+    match (code.subject, code.detail) {
+        (4, 1) if text.mentions("access denied") => Some(RcptClass::NoSuchUser),
+        (1, 10) if !text.mentions("null mx") => Some(RcptClass::NoSuchUser),
+        _ => None,
+    }
+}
+
+/// What a 5.x.x code's bearing means at `RCPT TO`; `None` when it says nothing.
+fn permanent_class(bearing: Bearing) -> Option<RcptClass> {
+    Some(match bearing {
+        Bearing::NoSuchMailbox => RcptClass::NoSuchUser,
+        Bearing::BadSyntax => RcptClass::BadAddress,
+        Bearing::NoMailService => RcptClass::NoMailService,
+        Bearing::Disabled => RcptClass::MailboxDisabled,
+        Bearing::Full => RcptClass::MailboxFull,
+        Bearing::AboutUs => RcptClass::Blocked,
+        Bearing::TooManyRecipients | Bearing::ServerTrouble => RcptClass::TemporaryFailure,
+        // A permanent failure saying the address is valid contradicts itself.
+        Bearing::Valid | Bearing::Protocol | Bearing::Message => RcptClass::ProtocolError,
+        Bearing::Nothing => return None,
+    })
 }
 
 /// For replies to the greeting, EHLO/HELO and MAIL FROM: whether the session can go on.
 pub fn classify_session(reply: &Reply) -> SessionClass {
     match reply.class() {
         2 | 3 => SessionClass::Accepted,
-        4 => classify_transient_session(&Text::of(reply)),
+        4 => classify_transient_session(reply, &Text::of(reply)),
         5 => classify_permanent_session(reply, &Text::of(reply)),
         _ => SessionClass::ProtocolError,
     }
 }
 
-/// A 4xx reply outside `RCPT TO`.
-fn classify_transient_session(text: &Text) -> SessionClass {
-    if text.is_about_us() {
+/// A 4xx reply outside `RCPT TO`: greylisting only when the text names it; "try again
+/// later", a 421, 4.3.2 or a bare 4.7.0/4.7.1 without a word about us is the server's load;
+/// a 4.7.x naming a check of us (4.7.25 reverse DNS, 4.7.28 mail flood ...) refuses us.
+fn classify_transient_session(reply: &Reply, text: &Text) -> SessionClass {
+    let checks_us = status_codes::bearing(reply) == Some(Bearing::AboutUs)
+        && reply.enhanced.is_some_and(|code| code.detail > 1);
+    if text.is_about_us() || checks_us {
         SessionClass::Blocked
     } else if text.mentions_any(GREYLISTING) {
         SessionClass::Greylisted
@@ -389,15 +438,21 @@ fn classify_permanent_session(reply: &Reply, text: &Text) -> SessionClass {
     if text.is_about_us() || policy_code {
         return SessionClass::Blocked;
     }
-    let no_mail_code = reply
-        .enhanced
-        .is_some_and(|code| code.subject == 1 && code.detail == 2);
-    match reply.code {
+    let no_mail_code = status_codes::bearing(reply) == Some(Bearing::NoMailService);
+    match standard_equivalent(reply.code) {
         521 | 556 => SessionClass::NoMailService,
         500..=504 => SessionClass::ProtocolError,
         _ if no_mail_code || text.mentions_any(NO_MAIL_SERVICE) => SessionClass::NoMailService,
         _ => SessionClass::Blocked,
     }
+}
+
+/// True when the reply's text says in words what happened (it matches one of the phrase
+/// tables); when it does not, the registry's meaning of its codes says it for the report
+/// ([`status_codes::explain`]).
+pub fn text_explains(reply: &Reply) -> bool {
+    let text = Text::of(reply);
+    ALL_PHRASES.iter().any(|phrases| text.mentions_any(phrases))
 }
 
 /// True when a refusal is about our host (IP, rDNS, HELO, a blocklist, reputation) or our
@@ -831,7 +886,58 @@ mod tests {
             (&["503 5.5.1 Error: need MAIL command"], ProtocolError),
             (&["555 5.5.4 Unsupported option: SMTPUTF8"], ProtocolError),
             (&["354 End data with <CR><LF>.<CR><LF>"], ProtocolError),
-            (&["559 what"], ProtocolError),
+            (&["550 5.7.17 Mailbox owner has changed"], ProtocolError),
+            // Codes no standard defines are read by their first digit (RFC 5321 §4.2.1),
+            // with the enhanced code and the text deciding as for a standard one.
+            (&["559 what"], NoSuchUser),
+            (
+                &["559 5.1.1 <bob@x.example>: no such user here"],
+                NoSuchUser,
+            ),
+            (&["571 5.7.1 Delivery not authorized"], Blocked),
+            (&["558 5.2.2 Over quota"], MailboxFull),
+            (&["506 what"], ProtocolError),
+            (
+                &["471 4.7.1 Greylisted, come back in 5 minutes"],
+                Greylisted,
+            ),
+            // The misreadings the registry fixed.
+            (
+                &[
+                    "553 5.1.3 <bad..dots@x.example>: Recipient address rejected: bad address syntax",
+                ],
+                BadAddress,
+            ),
+            (&["553 5.1.3 Invalid recipient address"], BadAddress),
+            (
+                &[
+                    "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup",
+                ],
+                NoSuchUser,
+            ),
+            (
+                &["550 5.1.10 <bob@x.example>: Recipient address rejected"],
+                NoSuchUser,
+            ),
+            (
+                &["554 5.7.1 <bob@x.example>: Recipient address rejected: Access denied"],
+                Blocked,
+            ),
+            (&["450 4.2.1 Mailbox temporarily unavailable"], Greylisted),
+            (
+                &[
+                    "450 4.2.1 The user you are trying to contact is receiving mail at a rate that prevents additional messages from being delivered",
+                ],
+                Greylisted,
+            ),
+            (
+                &["421 4.3.2 too many concurrent connections"],
+                TemporaryFailure,
+            ),
+            (&["451 4.7.25 Reverse DNS validation failed"], Blocked),
+            (&["550 5.4.4 Unable to route"], TemporaryFailure),
+            (&["550 5.3.0 User unknown"], NoSuchUser),
+            (&["550 5.3.0 Other mail system problem"], TemporaryFailure),
         ];
         assert!(cases.len() >= 40);
         for (lines, expected) in cases {
@@ -895,11 +1001,43 @@ mod tests {
                 &["450 4.3.2 Service currently unavailable"],
                 TemporaryFailure,
             ),
-            (&["451 4.7.1 Please try again later"], Greylisted),
+            // "Try again later" with no word about us, a 421 or 4.3.2: the server's load.
+            (&["451 4.7.1 Please try again later"], TemporaryFailure),
             (
                 &["421 4.7.0 Try again later, closing connection"],
+                TemporaryFailure,
+            ),
+            (
+                &["421 4.3.2 too many concurrent connections, try again later"],
+                TemporaryFailure,
+            ),
+            (&["421 4.3.2 All server ports are busy"], TemporaryFailure),
+            (
+                &[
+                    "421 4.3.2 The maximum number of concurrent server connections has exceeded a limit, closing transmission channel",
+                ],
+                TemporaryFailure,
+            ),
+            (
+                &["421 Too many concurrent SMTP connections; please try again later."],
+                TemporaryFailure,
+            ),
+            // ... but a limit on connections from our IP, or a greylister, is not.
+            (
+                &[
+                    "421 Too many concurrent SMTP connections from this IP address; please try again later.",
+                ],
+                Blocked,
+            ),
+            (
+                &["451 4.7.1 Greylisting in action, please come back later"],
                 Greylisted,
             ),
+            (
+                &["421 4.7.28 Mail flood detected from your network"],
+                Blocked,
+            ),
+            (&["550 5.7.28 Mail flood detected"], Blocked),
             (
                 &["521 5.3.2 mx.example does not accept mail"],
                 NoMailService,
@@ -957,7 +1095,8 @@ mod tests {
             ("550 Relaying denied", true),
             ("550 Message refused by policy", true),
             ("421 Rate limit exceeded", true),
-            ("421 Too many connections", true),
+            ("421 Too many connections", false), // the server's load
+            ("421 Too many connections from 192.0.2.1", true),
             ("550 You are not allowed to send mail", true),
             ("550 Client host rejected", true),
             ("550 5.1.1 User unknown", false),

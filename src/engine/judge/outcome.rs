@@ -2,7 +2,8 @@
 //! verdict of a DNS answer, and how a decision is written into a [`Report`].
 
 use crate::engine::dns::{DnsFailure, MailHosts};
-use crate::engine::judge::classify::{RcptClass, SessionClass, classify_session};
+use crate::engine::judge::classify::{RcptClass, SessionClass, classify_session, text_explains};
+use crate::engine::judge::status_codes;
 use crate::engine::judge::verdict::{Reason, Report, SmtpFacts};
 use crate::engine::smtp::reply::Reply;
 use crate::engine::smtp::session::SessionError;
@@ -46,7 +47,7 @@ pub enum Refusal {
 
 /// A reply that refused the session before RCPT (greeting, EHLO, MAIL FROM).
 pub fn refusal(reply: &Reply, at: &str) -> Refusal {
-    let text = format!("{} {} at {at}", reply.code, reply.text());
+    let text = format!("{} at {at}", quoted(reply));
     let decided =
         |reason, detail: String| Refusal::Decided(Decision::new(reason, detail, Some(reply)));
     if reply.code == 530 || reply.text().to_ascii_uppercase().contains("STARTTLS") {
@@ -88,7 +89,7 @@ pub fn session_failure(e: &SessionError, stage: &str) -> (Reason, String) {
 
 /// The decision a RCPT reply gives.
 pub fn rcpt_decision(class: RcptClass, reply: &Reply) -> Decision {
-    let text = format!("{} {}", reply.code, reply.text());
+    let text = quoted(reply);
     let (reason, detail) = match class {
         RcptClass::Exists => (Reason::Ok, format!("mailbox accepted: {text}")),
         RcptClass::CannotVerify => (
@@ -96,6 +97,10 @@ pub fn rcpt_decision(class: RcptClass, reply: &Reply) -> Decision {
             format!("server cannot verify the mailbox but will accept mail: {text}"),
         ),
         RcptClass::NoSuchUser => (Reason::NoSuchUser, format!("no such mailbox: {text}")),
+        RcptClass::BadAddress => (
+            Reason::InvalidSyntax,
+            format!("the server finds the address malformed: {text}"),
+        ),
         RcptClass::MailboxFull => (Reason::MailboxFull, format!("mailbox full: {text}")),
         RcptClass::MailboxDisabled => {
             (Reason::MailboxDisabled, format!("mailbox disabled: {text}"))
@@ -122,6 +127,19 @@ pub fn rcpt_decision(class: RcptClass, reply: &Reply) -> Decision {
         ),
     };
     Decision::new(reason, detail, Some(reply))
+}
+
+/// A reply as the detail quotes it: its code and text, and, for a refusal whose text says
+/// nothing clearer, what the registry says its codes mean (`553 5.1.3 <a@b>: rejected (5.1.3: the
+/// server finds the address malformed)`).
+fn quoted(reply: &Reply) -> String {
+    let quoted = format!("{} {}", reply.code, reply.text());
+    match status_codes::explain(reply) {
+        Some(meaning) if reply.class() >= 4 && !text_explains(reply) => {
+            format!("{quoted} ({meaning})")
+        }
+        _ => quoted,
+    }
 }
 
 /// Marks an accepted address as belonging to a catch-all domain (or not).

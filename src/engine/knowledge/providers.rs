@@ -76,6 +76,7 @@ impl Provider {
             id: self.id.clone(),
             name: self.name.clone(),
             note: self.note.clone(),
+            skips_probe: self.skips_probe(),
         }
     }
 
@@ -156,6 +157,9 @@ pub struct ProviderTag {
     /// The provider's note, for the detail pane (not part of the JSON contract).
     #[serde(skip)]
     pub note: Option<String>,
+    /// The catch-all probe is skipped there (a provider rule); for the detail pane.
+    #[serde(skip)]
+    pub skips_probe: bool,
 }
 
 /// A pattern lowercased, without a trailing dot, checked to be a host name pattern.

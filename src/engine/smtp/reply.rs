@@ -249,12 +249,15 @@ struct Line<'a> {
     text: &'a str,
 }
 
-/// Parses `ddd`, `ddd text` or `ddd-text`: first digit 2-5, second 0-5, third 0-9.
+/// Parses `ddd`, `ddd text` or `ddd-text`: first digit 2-5, then two digits. RFC 5321's
+/// grammar has only 0-5 for the second digit, but servers send `571 5.7.1` and the like, and
+/// §4.2.1 asks a client to read a code it does not know by its first digit, so any second
+/// digit is taken ([`crate::engine::judge::status_codes::standard_equivalent`] reads it).
 fn parse_line(line: &str) -> Option<Line<'_>> {
     let bytes = line.as_bytes();
     let digits = bytes.get(..3)?;
     let valid_code = matches!(digits[0], b'2'..=b'5')
-        && matches!(digits[1], b'0'..=b'5')
+        && digits[1].is_ascii_digit()
         && digits[2].is_ascii_digit();
     if !valid_code {
         return None;
@@ -574,7 +577,6 @@ mod tests {
             "2",
             "650 x",
             "150 x",
-            "260 x",
             "2500 x",
             "250x",
             "25a ok",
@@ -590,6 +592,21 @@ mod tests {
                 "{line:?} gave {error:?}"
             );
         }
+    }
+
+    #[test]
+    fn codes_outside_the_standard_grammar_are_read_with_their_enhanced_code() {
+        let reply = ReplyAssembler::new()
+            .push("571 5.7.1 Delivery not authorized")
+            .unwrap()
+            .expect("one-line reply");
+        assert_eq!((reply.code, reply.class()), (571, 5));
+        assert_eq!(
+            reply.enhanced.map(|code| code.to_string()).as_deref(),
+            Some("5.7.1")
+        );
+        let reply = ReplyAssembler::new().push("299 fine").unwrap().unwrap();
+        assert_eq!(reply.code, 299);
     }
 
     #[test]

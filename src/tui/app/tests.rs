@@ -558,6 +558,7 @@ fn the_provider_filter_cycles_through_the_providers_seen_and_back_to_all() {
             id: id.into(),
             name: id.to_uppercase(),
             note: None,
+            skips_probe: false,
         });
         app.apply(EngineEvent {
             job: JobId(job as u64),

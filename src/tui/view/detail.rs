@@ -22,15 +22,64 @@ use crate::tui::app::{App, Pane};
 use crate::tui::rows::Row;
 use crate::tui::theme::Theme;
 
-/// The detail's lines for the selected row, or None when no row is selected.
-fn content<'a>(app: &'a App, theme: &Theme) -> Option<(&'a Row, Vec<Line<'a>>)> {
+/// The detail's lines for the selected row, wrapped to `width` columns, or None when no row
+/// is selected.
+fn content<'a>(app: &'a App, theme: &Theme, width: usize) -> Option<(&'a Row, Vec<Line<'a>>)> {
     let row = &app.rows[app.selected_row()?];
     let detail = app.selected_detail();
     let lines = match detail.and_then(|d| d.report.as_deref()) {
         Some(report) => report_lines(report, row, theme),
         None => progress_lines(row, detail.and_then(|d| d.host.as_deref()), theme),
     };
-    Some((row, lines))
+    Some((
+        row,
+        lines
+            .into_iter()
+            .flat_map(|line| hanging(line, width))
+            .collect(),
+    ))
+}
+
+/// Width of a field's label column.
+const LABEL: usize = 10;
+
+/// A `field` line whose value is wider than `width`, wrapped at spaces with its continuation
+/// rows indented under the value, not under the label; other lines as they are.
+fn hanging(line: Line<'_>, width: usize) -> Vec<Line<'_>> {
+    let room = width.saturating_sub(LABEL).max(16);
+    if line.width() <= width || line.spans.len() != 2 {
+        return vec![line];
+    }
+    let mut spans = line.spans.into_iter();
+    let (label, value) = (
+        spans.next().expect("two spans"),
+        spans.next().expect("two spans"),
+    );
+    let mut rows: Vec<String> = vec![String::new()];
+    for word in value.content.split(' ') {
+        let current = rows.last_mut().expect("one row");
+        let used = current.chars().count();
+        let needed = word.chars().count() + usize::from(used > 0);
+        if used > 0 && used + needed > room {
+            rows.push(String::new());
+        }
+        let current = rows.last_mut().expect("one row");
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+    }
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let lead = if i == 0 {
+                label.clone()
+            } else {
+                Span::raw(" ".repeat(LABEL))
+            };
+            Line::from(vec![lead, Span::styled(text, value.style)])
+        })
+        .collect()
 }
 
 /// How far the detail in `area` can scroll: the wrapped height of its lines beyond what the
@@ -38,7 +87,7 @@ fn content<'a>(app: &'a App, theme: &Theme) -> Option<(&'a Row, Vec<Line<'a>>)> 
 pub fn max_offset(app: &App, area: Rect) -> usize {
     let inner_width = area.width.saturating_sub(2).max(1) as usize;
     let inner_height = area.height.saturating_sub(2) as usize;
-    let Some((_, lines)) = content(app, &Theme::mono()) else {
+    let Some((_, lines)) = content(app, &Theme::mono(), inner_width) else {
         return 0;
     };
     let wrapped: usize = lines
@@ -50,7 +99,8 @@ pub fn max_offset(app: &App, area: Rect) -> usize {
 
 /// Draws the detail pane.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some((row, lines)) = content(app, theme) else {
+    let inner_width = area.width.saturating_sub(2).max(1) as usize;
+    let Some((row, lines)) = content(app, theme, inner_width) else {
         frame.render_widget(
             pane_block(" detail ", app.focus == Pane::Detail, theme),
             area,
@@ -72,7 +122,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 fn field<'a>(name: &'a str, value: impl Into<String>, theme: &Theme) -> Line<'a> {
     Line::from(vec![
-        Span::styled(format!("{name:<10}"), theme.label),
+        Span::styled(format!("{name:<LABEL$}"), theme.label),
         Span::raw(value.into()),
     ])
 }
@@ -202,11 +252,18 @@ fn report_lines<'a>(report: &'a Report, row: &'a Row, theme: &Theme) -> Vec<Line
         .as_ref()
         .and_then(|s| s.code)
         .is_some_and(|code| (200..300).contains(&code));
-    let catch_all = match report.catch_all {
-        Some(true) => "yes: the domain accepts any address",
-        Some(false) => "no: a random address was refused",
-        None if accepted => "not tested (--no-catch-all, or the probe got no clear answer)",
-        None => "not needed: the address itself was not accepted",
+    let skipped_by = report.provider.as_ref().filter(|p| p.skips_probe);
+    let catch_all = match (report.catch_all, skipped_by) {
+        (Some(true), _) => "yes: the domain accepts any address".to_string(),
+        (Some(false), _) => "no: a random address was refused".to_string(),
+        (None, Some(provider)) if accepted => format!(
+            "not probed: a probe tells nothing at {} (provider rule)",
+            provider.name
+        ),
+        (None, _) if accepted => {
+            "not tested (--no-catch-all, or the probe got no clear answer)".to_string()
+        }
+        (None, _) => "not needed: the address itself was not accepted".to_string(),
     };
     lines.push(field("catch-all", catch_all, theme));
     let s = &report.stages;

@@ -74,6 +74,37 @@ run_batch() {
     expect_le "batch: most sessions at once on Exim" "${most:-0}" 2
 }
 
+# A recipient refused by policy ("554 5.7.1 <denied@codes.test>: Recipient address rejected:
+# Access denied", recipient_access) beside real users of its domain and an unknown one: the
+# refusal is that address's alone. The users asked after it keep their own answers (deliverable),
+# and no host is counted as refusing us. mxknock asks a domain's addresses in no fixed order, so
+# four such recipients (denied, denied2..4) sit among twenty users: that some user is asked after
+# the first refusal is then all but certain (all four last: 1 run in 10626), and the Postfix log
+# (INFO "RCPT seen" for every other codes.test recipient) shows it.
+run_batch_recipient_policy() {
+    say "batch: recipients refused by policy beside real users of their domain (codes.test)"
+    local n from after
+    list_new codes
+    list_add codes denied@codes.test unknown/blocked
+    for n in 2 3 4; do list_add codes "denied$n@codes.test" unknown/blocked; done
+    for n in $(seq 0 19); do list_add codes "user$n@codes.test" deliverable/ok; done
+    list_add codes nouser0@codes.test undeliverable/no_such_user
+    from=$(wc -l <"$WORK/postfix.log")
+    run_list codes "$WORK/mxknock.toml"
+    wait_sessions_closed "$WORK/postfix.log" "$from" postfix
+    expect_list codes
+    expect_match "codes: denied@ quotes the recipient policy" \
+        "$(jq -r 'select(.address == "denied@codes.test") | .detail' "$WORK/codes.jsonl")" \
+        '554 5\.7\.1 <denied@codes\.test>: Recipient address rejected: Access denied$'
+    expect_eq "codes: no host refused us" "$(grep -c 'hosts refused us' "$WORK/codes.stderr" || true)" 0
+    after=$(tail -n +"$((from + 1))" "$WORK/postfix.log" | awk '
+        /postfix\/smtpd\[[0-9]+\]: .*reject: RCPT .*: Access denied; from=<[^>]*> to=<denied[0-9]*@codes\.test>/ { refused = 1 }
+        refused && /postfix\/smtpd\[[0-9]+\]: .*RCPT seen; from=<[^>]*> to=<user[0-9]+@codes\.test>/ { after++ }
+        END { print after + 0 }')
+    echo "   users asked after the first policy refusal: $after of 20"
+    expect_le "codes: some user was asked after the first policy refusal" 1 "$after"
+}
+
 # The lists of port25.sh and refused.sh: $WORK/NAME.txt, with NAME.expected beside it (address,
 # tab, verdict/reason) where every result is known in advance.
 

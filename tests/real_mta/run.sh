@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# mxknock against real mail servers: Postfix (with postgrey), Exim, dnsmasq and dante, all
-# started by this script inside a network namespace it creates, and stopped (by pid) with the
-# namespace removed when it ends, also on failure. The unmodified release binary runs inside
-# the namespace on port 25 with the system resolver (/etc/netns/<ns>/resolv.conf -> dnsmasq).
+# mxknock against real mail servers: Postfix (with postgrey and postscreen), Exim, OpenSMTPD,
+# dnsmasq and dante, all started by this script inside a network namespace it creates, and
+# stopped (by pid) with the namespace removed when it ends, also on failure. The unmodified
+# release binary runs inside the namespace on port 25 with the system resolver
+# (/etc/netns/<ns>/resolv.conf -> dnsmasq).
 #
 # Run as root after tests/real_mta/setup.sh has installed the servers:
 #   sudo tests/real_mta/run.sh                 every scenario, the batches and the log checks
 #   sudo tests/real_mta/run.sh --servers-only  start the servers and wait (to try things by hand)
 # Prints SKIPPED (exit 0) where the machine cannot create a network namespace.
 # Environment: MXKNOCK_BIN (default: target/release/mxknock, built if missing),
-# EXIM_BIN (default: the unpacked exim4 under target/real_mta), KEEP_WORK=1 keeps the logs.
+# EXIM_BIN and OPENSMTPD_BIN (default: the unpacked exim4 and smtpd under target/real_mta),
+# KEEP_WORK=1 keeps the logs.
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -21,6 +23,10 @@ chmod 755 "$WORK"
 PROXY_USER=mxknock-proxy
 PROXY_PASSWORD=knock-knock-$$
 CREATED_PROXY_USER=0
+# The system accounts OpenSMTPD's system.smtpd.test delivers to (servers.sh creates the missing
+# ones, removed at the end); the first is also carol@smtpd.test's, the second user0..9's.
+OPENSMTPD_USERS=(mxknock-os1 mxknock-os2)
+CREATED_OPENSMTPD_USERS=()
 source "$HERE/lib.sh"
 
 if [[ $EUID -ne 0 ]]; then
@@ -38,6 +44,8 @@ finish() {
     say "stopping everything"
     stop_all
     if ((CREATED_PROXY_USER)); then userdel "$PROXY_USER" 2>/dev/null || true; fi
+    local user
+    for user in "${CREATED_OPENSMTPD_USERS[@]}"; do userdel "$user" 2>/dev/null || true; done
     if ((FAILED > 0 || status != 0)) || [[ "${KEEP_WORK:-0}" == 1 ]]; then
         echo "logs kept in $WORK"
     else
@@ -49,10 +57,13 @@ trap 'exit 130' INT TERM
 
 BIN=${MXKNOCK_BIN:-$REPO/target/release/mxknock}
 EXIM=${EXIM_BIN:-$REPO/target/real_mta/exim/usr/sbin/exim4}
-for tool in dnsmasq postfix postgrey danted jq openssl nft; do
+OPENSMTPD=${OPENSMTPD_BIN:-$REPO/target/real_mta/opensmtpd/usr/sbin/smtpd}
+for tool in dnsmasq postfix postgrey danted jq openssl nft unshare; do
     command -v "$tool" >/dev/null || { echo "missing $tool: run tests/real_mta/setup.sh"; exit 1; }
 done
-[[ -x "$EXIM" ]] || { echo "missing $EXIM: run tests/real_mta/setup.sh"; exit 1; }
+for server in "$EXIM" "$OPENSMTPD"; do
+    [[ -x "$server" ]] || { echo "missing $server: run tests/real_mta/setup.sh"; exit 1; }
+done
 if [[ ! -x "$BIN" ]]; then
     say "building the release binary"
     (cd "$REPO" && cargo build --release --locked) || exit 1
@@ -61,6 +72,7 @@ fi
 source "$HERE/servers.sh"
 source "$HERE/scenarios.sh"
 source "$HERE/batch.sh"
+source "$HERE/busy.sh"
 source "$HERE/server_logs.sh"
 source "$HERE/port25.sh"
 source "$HERE/refused.sh"
@@ -68,8 +80,9 @@ source "$HERE/doctor.sh"
 
 say "namespace $NS, scratch $WORK"
 ip -n "$NS" link set lo up
-# The servers' own addresses, so Postfix finds them as local interfaces (127.0.0.99 stays dead).
-for address in 127.0.0.10 127.0.0.11 127.0.0.12 127.0.0.13 127.0.0.20; do
+# The servers' own addresses, so Postfix finds them as local interfaces (127.0.0.99 stays dead):
+# Postfix 127.0.0.10-14, Exim 127.0.0.20, OpenSMTPD 127.0.0.40.
+for address in 127.0.0.10 127.0.0.11 127.0.0.12 127.0.0.13 127.0.0.14 127.0.0.20 127.0.0.40; do
     ip -n "$NS" addr add "$address/8" dev lo
 done
 mkdir -p "/etc/netns/$NS"
@@ -92,6 +105,7 @@ if [[ "${1:-}" == --servers-only ]]; then
 fi
 run_scenarios
 run_batch
+run_batch_recipient_policy
 run_port25
 run_refused
 run_doctor

@@ -19,6 +19,27 @@ decisive_reply() {
 
 transcript_text() { jq -r '.transcript[] | "\(.direction) \(.text)"' <<<"$1"; }
 
+# expect_received NAME TRANSCRIPT REGEX: the server really sent a reply line matching REGEX
+# (checked on the wire, in the transcript, not only in mxknock's reading of it; a refusal is
+# marked "unexpected" there, as swaks marks it "<**").
+expect_received() {
+    expect_match "$1: the server sent /$3/" "$2" "^(received|unexpected) $3"
+}
+
+# What a scenario needs around its check, by scenario name: before_scenario sets it up (a
+# failure skips the check), after_scenario undoes it.
+before_scenario() {
+    case $1 in
+    postscreen-busy) hold_busy_listener ;;
+    esac
+}
+
+after_scenario() {
+    case $1 in
+    postscreen-busy) release_busy_listener ;;
+    esac
+}
+
 # Checks beyond verdict and reason, by scenario name.
 extra_checks() {
     local name=$1 json=$2 transcript
@@ -54,6 +75,44 @@ extra_checks() {
             fail "$name: Postfix logged no connection from 127.0.0.30"
         fi
         ;;
+    postfix-bad-syntax)
+        expect_received "$name" "$transcript" \
+            '553 5\.1\.3 <badsyntax@codes\.test>: Recipient address rejected: The recipient address is not a valid RFC-5321 address$'
+        ;;
+    exim-recipient-not-found)
+        # Exim wraps an ACL message longer than 75 characters into a multi-line reply.
+        expect_received "$name" "$transcript" \
+            '550-5\.1\.10 RESOLVER\.ADR\.RecipientNotFound; Recipient not found by SMTP$'
+        expect_received "$name" "$transcript" '550 5\.1\.10 address lookup$'
+        expect_eq "$name: enhanced code as mxknock read it" "$(jq -r .smtp.enhanced_code <<<"$json")" 5.1.10
+        ;;
+    postfix-recipient-denied)
+        expect_received "$name" "$transcript" \
+            '554 5\.7\.1 <denied@codes\.test>: Recipient address rejected: Access denied$'
+        ;;
+    postfix-mailbox-busy)
+        expect_received "$name" "$transcript" \
+            '450 4\.2\.1 <busy@codes\.test>: Recipient address rejected: Mailbox temporarily unavailable$'
+        expect_eq "$name: asked once (no greylisting re-check)" \
+            "$(grep -c '^sent RCPT TO:<busy@codes\.test>' <<<"$transcript")" 1
+        ;;
+    postscreen-busy)
+        expect_received "$name" "$transcript" '421 4\.3\.2 All server ports are busy$'
+        expect_eq "$name: no EHLO after the 421 greeting" "$(grep -c '^sent EHLO' <<<"$transcript")" 0
+        if log_has "$WORK/postfix.log" 'postfix/busy/postscreen\[[0-9]+\]: NOQUEUE: reject: CONNECT from \[127\.0\.0\.1\]:[0-9]+: all server ports busy'; then
+            pass "$name: postscreen logged 'all server ports busy' for our connection"
+        else
+            fail "$name: postscreen logged no 'all server ports busy'"
+        fi
+        ;;
+    opensmtpd-*-user)
+        expect_received "$name" "$transcript" '220 mx\.smtpd\.test ESMTP OpenSMTPD$'
+        expect_received "$name" "$transcript" '250 2\.1\.5 Destination address valid: Recipient ok$'
+        ;;
+    opensmtpd-virtual-unknown)
+        expect_received "$name" "$transcript" '550 Invalid recipient: <nobody@smtpd\.test>$' ;;
+    opensmtpd-system-unknown)
+        expect_received "$name" "$transcript" '550 Invalid recipient: <mxknock-nouser@system\.smtpd\.test>$' ;;
     proxy-open | proxy-auth)
         expect_match "$name: transcript names the proxy" "$transcript" 'via SOCKS5 proxy socks5://'
         if grep -q -- "$PROXY_PASSWORD" <<<"$json"; then
@@ -85,8 +144,13 @@ run_scenarios() {
         [[ -z "$name" || "$name" == \#* ]] && continue
         args=${args//@PROXY_USER@/$PROXY_USER}
         args=${args//@PROXY_PASSWORD@/$PROXY_PASSWORD}
+        if ! before_scenario "$name"; then
+            after_scenario "$name"
+            continue
+        fi
         # shellcheck disable=SC2086 # the arguments column is split on purpose
         json=$(mxknock check --json --transcript $args "$address")
+        after_scenario "$name"
         if ! jq -e . >/dev/null 2>&1 <<<"$json"; then
             fail "$name: no JSON report for $address: $json"
             continue

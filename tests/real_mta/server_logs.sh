@@ -1,6 +1,7 @@
 # What the servers themselves logged over the whole run: no DATA ever, no pipelining
 # violation, never enough refused RCPTs in one session for Postfix to start its error delays,
-# and the proxies really carried the sessions. Sourced by run.sh.
+# no message accepted by OpenSMTPD, and the proxies really carried the sessions. Sourced by
+# run.sh.
 
 check_postfix_log() {
     local log=$WORK/postfix.log
@@ -30,6 +31,23 @@ check_exim_log() {
     expect_no_match "Exim: no protocol errors" "$log" 'protocol error'
 }
 
+# OpenSMTPD runs with -T smtp (servers.sh): every command it reads is logged as "<<< COMMAND",
+# every reply as ">>> REPLY", and each session as "smtp connected" ... "smtp disconnected
+# reason=...". A message it accepted would add "smtp message msgid=... nrcpt=..." and one
+# "smtp envelope evpid=..." line per recipient (and a 250 "Message accepted for delivery").
+check_opensmtpd_log() {
+    local log=$WORK/opensmtpd.log sessions
+    sessions=$(grep -c ' smtp connected address=' "$log" || true)
+    # At least the four OpenSMTPD scenarios: an empty log would prove nothing.
+    expect_le "OpenSMTPD: sessions logged (at least the scenarios' 4)" 4 "$sessions"
+    expect_no_match "OpenSMTPD: no session ever sent DATA (or BDAT)" "$log" ': <<< (DATA|BDAT)'
+    expect_no_match "OpenSMTPD: no message was accepted" "$log" \
+        ' smtp (message msgid|envelope evpid)=|>>> 250 2\.0\.0 [0-9a-f]+ Message accepted'
+    expect_no_match "OpenSMTPD: nothing was queued for delivery" "$log" 'delivery evpid=|mda delivery'
+    grep ' smtp disconnected ' "$log" | grep -v ' reason=quit$' >"$WORK/opensmtpd-unclean.log"
+    expect_no_match "OpenSMTPD: every session ended with QUIT" "$WORK/opensmtpd-unclean.log" .
+}
+
 check_proxy_logs() {
     expect_match "dante (no auth) carried a session to Postfix" "$(cat "$WORK"/danted-1080.log)" '127\.0\.0\.10\.25'
     expect_match "dante (username) carried a session to Postfix" "$(cat "$WORK"/danted-1081.log)" '127\.0\.0\.10\.25'
@@ -40,5 +58,6 @@ check_server_logs() {
     say "server logs"
     check_postfix_log
     check_exim_log
+    check_opensmtpd_log
     check_proxy_logs
 }

@@ -229,3 +229,17 @@ fn annotate_writes_a_semicolon_list_back_with_semicolons() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_typo_domain_carries_the_suggestion_not_the_disposable_flag() {
+    // gmial.com is in the upstream disposable list.
+    let (_, stdout, stderr) = mxknock(&["check", "--demo", "--json", "bob@gmial.com"]);
+    let report: serde_json::Value = serde_json::from_str(stdout.trim()).expect(&stderr);
+    assert_eq!(report["suggestion"], "bob@gmail.com", "{report:#}");
+    assert_eq!(report["flags"]["disposable"], false, "{report:#}");
+    let (_, stdout, _) = mxknock(&["check", "--demo", "--json", "x@mailinator.com"]);
+    assert!(
+        stdout.contains("\"disposable\":true"),
+        "a real one still is: {stdout}"
+    );
+}

@@ -56,7 +56,9 @@ pub async fn prepare(input: &str, ctx: &CheckContext, emit: &Emitter) -> Prep {
         .typo_of(address.domain())
         .map(|domain| format!("{}@{domain}", address.local_part()));
     report.flags = Flags {
-        disposable: lists::is_disposable(address.domain()),
+        // Upstream's disposable list holds typo domains (gmial.com) too; a typo of a real
+        // provider carries the suggestion instead of the disposable flag.
+        disposable: report.suggestion.is_none() && lists::is_disposable(address.domain()),
         role_account: lists::is_role_account(address.local_part()),
         free_provider: lists::is_free_provider(address.domain()),
         accept_all: false,

@@ -111,6 +111,8 @@ extra_checks() {
         ;;
     opensmtpd-virtual-unknown)
         expect_received "$name" "$transcript" '550 Invalid recipient: <nobody@smtpd\.test>$' ;;
+    opensmtpd-expand-unknown)
+        expect_received "$name" "$transcript" '524 5\.2\.4 Mailing list expansion problem: <nobody@expand\.smtpd\.test>$' ;;
     opensmtpd-system-unknown)
         expect_received "$name" "$transcript" '550 Invalid recipient: <mxknock-nouser@system\.smtpd\.test>$' ;;
     proxy-open | proxy-auth)

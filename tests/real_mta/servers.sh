@@ -18,6 +18,7 @@ write_mailboxes() {
     # OpenSMTPD: the addresses that exist (rcpt-to) and the system account each is delivered to.
     {
         echo "carol@smtpd.test ${OPENSMTPD_USERS[0]}"
+        echo "carol@expand.smtpd.test ${OPENSMTPD_USERS[0]}"
         for n in $(seq 0 9); do echo "user$n@smtpd.test ${OPENSMTPD_USERS[1]}"; done
     } >"$WORK/opensmtpd/virtuals"
     awk '{ print $1 }' "$WORK/opensmtpd/virtuals" >"$WORK/opensmtpd/recipients"

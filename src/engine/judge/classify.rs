@@ -356,7 +356,7 @@ fn classify_permanent_rcpt(reply: &Reply, text: &Text) -> RcptClass {
         521 | 556 => return RcptClass::NoMailService,
         _ => {}
     }
-    if let Some(class) = microsoft_habits(reply, text) {
+    if let Some(class) = server_habits(reply, text) {
         return class;
     }
     let bearing = status_codes::bearing(reply);
@@ -378,15 +378,19 @@ fn classify_permanent_rcpt(reply: &Reply, text: &Text) -> RcptClass {
     }
 }
 
-/// Microsoft 365 / Exchange Online use two enhanced codes their own way at `RCPT TO`:
-/// directory-based edge blocking answers `550 5.4.1 ... Access denied` for a recipient not in
-/// the tenant, and `550 5.1.10 RESOLVER.ADR.RecipientNotFound` is their "no such user", where
-/// the registry has X.1.10 for a null MX (which we would have seen in DNS before dialling).
-fn microsoft_habits(reply: &Reply, text: &Text) -> Option<RcptClass> {
+/// Enhanced codes that servers in wide use give their own meaning at `RCPT TO`:
+/// - Microsoft 365 / Exchange Online: directory-based edge blocking answers `550 5.4.1 ...
+///   Access denied` for a recipient not in the tenant, and `550 5.1.10
+///   RESOLVER.ADR.RecipientNotFound` is their "no such user", where the registry has X.1.10
+///   for a null MX (which we would have seen in DNS before dialling);
+/// - OpenSMTPD: an address its virtual table does not hold (with no `rcpt-to` filter) fails
+///   alias expansion, `524 5.2.4 Mailing list expansion problem`: no mailbox is behind it.
+fn server_habits(reply: &Reply, text: &Text) -> Option<RcptClass> {
     let code = reply.enhanced?;
     match (code.subject, code.detail) {
         (4, 1) if text.mentions("access denied") => Some(RcptClass::NoSuchUser),
         (1, 10) if !text.mentions("null mx") => Some(RcptClass::NoSuchUser),
+        (2, 4) if text.mentions("expansion problem") => Some(RcptClass::NoSuchUser),
         _ => None,
     }
 }
@@ -938,6 +942,12 @@ mod tests {
             (&["550 5.4.4 Unable to route"], TemporaryFailure),
             (&["550 5.3.0 User unknown"], NoSuchUser),
             (&["550 5.3.0 Other mail system problem"], TemporaryFailure),
+            // OpenSMTPD, an unknown virtual user without a rcpt-to filter.
+            (
+                &["524 5.2.4 Mailing list expansion problem: <nobody@smtpd.test>"],
+                NoSuchUser,
+            ),
+            (&["550 5.2.4 list too big"], ProtocolError),
         ];
         assert!(cases.len() >= 40);
         for (lines, expected) in cases {

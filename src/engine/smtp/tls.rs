@@ -14,7 +14,8 @@ use tokio_rustls::rustls::crypto::{
 };
 use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use tokio_rustls::rustls::{
-    ClientConfig, DigitallySignedStruct, Error, RootCertStore, SignatureScheme,
+    CertificateError, ClientConfig, DigitallySignedStruct, Error, OtherError, RootCertStore,
+    SignatureScheme,
 };
 
 use crate::engine::judge::verdict::TlsFacts;
@@ -31,6 +32,82 @@ static WEB_PKI: LazyLock<Option<Arc<WebPkiServerVerifier>>> = LazyLock::new(|| {
         .build()
         .ok()
 });
+
+/// Why the web PKI would refuse a certificate, in words ("the certificate is a CA certificate
+/// used as a server certificate"), not as rustls' debug form
+/// (`Other(OtherError(CaUsedAsEndEntity))`).
+pub fn certificate_problem(error: &Error) -> String {
+    let Error::InvalidCertificate(problem) = error else {
+        return error.to_string();
+    };
+    #[allow(deprecated)] // UnsupportedSignatureAlgorithm: still what older paths give
+    let words = match problem {
+        CertificateError::BadEncoding => "the certificate cannot be parsed",
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+            "the certificate has expired"
+        }
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+            "the certificate is not valid yet"
+        }
+        CertificateError::Revoked => "the certificate was revoked",
+        CertificateError::UnhandledCriticalExtension => {
+            "the certificate has a critical extension that cannot be checked"
+        }
+        CertificateError::UnknownIssuer => {
+            "the certificate is not signed by an authority we trust (self-signed, or a private CA)"
+        }
+        CertificateError::UnknownRevocationStatus
+        | CertificateError::ExpiredRevocationList
+        | CertificateError::ExpiredRevocationListContext { .. } => {
+            "the certificate's revocation status cannot be checked"
+        }
+        CertificateError::BadSignature => "the certificate's signature is wrong",
+        CertificateError::UnsupportedSignatureAlgorithm
+        | CertificateError::UnsupportedSignatureAlgorithmContext { .. }
+        | CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
+            "the certificate is signed with an algorithm that is not supported"
+        }
+        CertificateError::NotValidForNameContext { presented, .. } if !presented.is_empty() => {
+            return format!(
+                "the certificate is for another name ({})",
+                presented.join(", ")
+            );
+        }
+        CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+            "the certificate is for another name"
+        }
+        CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+            "the certificate is not issued for server authentication"
+        }
+        CertificateError::ApplicationVerificationFailure => "the certificate failed a check",
+        CertificateError::Other(other) => return other_problem(other),
+        _ => return error.to_string(),
+    };
+    words.to_string()
+}
+
+/// A certificate problem rustls passes on from webpki as an opaque error, by its name.
+fn other_problem(other: &OtherError) -> String {
+    let debug = format!("{other:?}");
+    let inner = debug.strip_prefix("OtherError(").unwrap_or(&debug);
+    let end = inner
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(inner.len());
+    let name = &inner[..end];
+    match name {
+        "CaUsedAsEndEntity" => {
+            "the certificate is a CA certificate used as a server certificate".to_string()
+        }
+        "EndEntityUsedAsCa" => {
+            "a server certificate is used as a CA certificate in the chain".to_string()
+        }
+        "RequiredEkuNotFound" | "RequiredEkuNotFoundContext" => {
+            "the certificate is not issued for server authentication".to_string()
+        }
+        "UnknownIssuer" => "the certificate is not signed by an authority we trust".to_string(),
+        _ => format!("the certificate cannot be validated ({name})"),
+    }
+}
 
 /// Accepts any certificate whose handshake signatures are valid, and remembers what the web
 /// PKI would have said about it.
@@ -52,7 +129,7 @@ impl ServerCertVerifier for RecordingVerifier {
             Some(pki) => pki
                 .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
                 .map(|_| ())
-                .map_err(|e| e.to_string()),
+                .map_err(|e| certificate_problem(&e)),
             None => Err("no root certificates available".to_string()),
         };
         *self.outcome.lock().expect("verifier lock") = Some(outcome);
@@ -135,4 +212,53 @@ pub async fn handshake(io: BoxIo, host: &str) -> Result<(BoxIo, TlsFacts), Strin
         None => facts.verify_error = Some("no certificate presented".into()),
     }
     Ok((Box::new(stream), facts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Stands in for webpki's error of the same name, which rustls passes on as `Other`.
+    #[derive(Debug)]
+    struct CaUsedAsEndEntity;
+
+    impl std::fmt::Display for CaUsedAsEndEntity {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "{self:?}")
+        }
+    }
+
+    impl std::error::Error for CaUsedAsEndEntity {}
+
+    #[test]
+    fn certificate_problems_are_said_in_words() {
+        let other = CertificateError::Other(OtherError(Arc::new(CaUsedAsEndEntity)));
+        let cases = [
+            (
+                other,
+                "the certificate is a CA certificate used as a server certificate",
+            ),
+            (
+                CertificateError::UnknownIssuer,
+                "the certificate is not signed by an authority we trust (self-signed, or a private CA)",
+            ),
+            (CertificateError::Expired, "the certificate has expired"),
+            (
+                CertificateError::NotValidForNameContext {
+                    expected: ServerName::try_from("mx.example").unwrap().to_owned(),
+                    presented: vec!["DnsName(\"other.example\")".into()],
+                },
+                "the certificate is for another name (DnsName(\"other.example\"))",
+            ),
+        ];
+        for (problem, words) in cases {
+            let said = certificate_problem(&Error::InvalidCertificate(problem));
+            assert_eq!(said, words);
+            assert!(!said.contains("Other("), "{said}");
+        }
+        assert_eq!(
+            certificate_problem(&Error::General("x".into())),
+            Error::General("x".into()).to_string()
+        );
+    }
 }

@@ -38,6 +38,9 @@ pub struct Prompt {
     pub kind: PromptKind,
     text: Vec<char>,
     cursor: usize,
+    /// The text is a suggested default nobody has touched: the first character typed or
+    /// pasted replaces it, while a cursor or editing key keeps it for editing.
+    default: bool,
 }
 
 /// What a key did to the prompt.
@@ -60,6 +63,7 @@ impl Prompt {
             kind,
             text: Vec::new(),
             cursor: 0,
+            default: false,
         }
     }
 
@@ -67,7 +71,34 @@ impl Prompt {
     pub fn with_text(kind: PromptKind, text: &str) -> Prompt {
         let text: Vec<char> = text.chars().collect();
         let cursor = text.len();
-        Prompt { kind, text, cursor }
+        Prompt {
+            kind,
+            text,
+            cursor,
+            default: false,
+        }
+    }
+
+    /// A prompt with a suggested default (a file name): Enter takes it, the first character
+    /// typed replaces it, and a cursor or editing key (Left, Backspace ...) starts editing it.
+    pub fn with_default(kind: PromptKind, text: &str) -> Prompt {
+        Prompt {
+            default: true,
+            ..Prompt::with_text(kind, text)
+        }
+    }
+
+    /// Whether the text is still the untouched default.
+    pub fn shows_default(&self) -> bool {
+        self.default
+    }
+
+    /// Drops an untouched default before new text goes in.
+    fn replace_default(&mut self) {
+        if std::mem::take(&mut self.default) {
+            self.text.clear();
+            self.cursor = 0;
+        }
     }
 
     /// The text typed.
@@ -83,6 +114,9 @@ impl Prompt {
     /// Inserts text at the cursor, leaving out control characters (a line break among them).
     /// Returns whether anything was inserted.
     pub fn insert(&mut self, text: &str) -> bool {
+        if text.chars().any(|c| !c.is_control()) {
+            self.replace_default();
+        }
         let before = self.text.len();
         for c in text.chars().filter(|c| !c.is_control()) {
             self.text.insert(self.cursor, c);
@@ -105,6 +139,12 @@ impl Prompt {
     /// Applies one key.
     pub fn key(&mut self, key: &KeyEvent) -> PromptOutcome {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let typed = matches!(key.code, KeyCode::Char(c) if !ctrl && !c.is_control());
+        match key.code {
+            _ if typed => self.replace_default(),
+            KeyCode::Enter | KeyCode::Esc => {}
+            _ => self.default = false,
+        }
         match key.code {
             KeyCode::Enter => return PromptOutcome::Submit,
             KeyCode::Esc => return PromptOutcome::Cancel,
@@ -174,6 +214,30 @@ mod tests {
         assert_eq!(p.text(), "lice@x.tes");
         assert_eq!(press(&mut p, KeyCode::Enter), PromptOutcome::Submit);
         assert_eq!(press(&mut p, KeyCode::Esc), PromptOutcome::Cancel);
+    }
+
+    #[test]
+    fn a_default_is_replaced_by_typing_and_kept_by_editing_keys() {
+        let mut p = Prompt::with_default(PromptKind::Export, "mxknock-results.csv");
+        assert!(p.shows_default());
+        for c in "/tmp/out.csv".chars() {
+            press(&mut p, KeyCode::Char(c));
+        }
+        assert_eq!(p.text(), "/tmp/out.csv");
+        let mut p = Prompt::with_default(PromptKind::Export, "mxknock-results.csv");
+        press(&mut p, KeyCode::Backspace);
+        press(&mut p, KeyCode::Char('x'));
+        assert_eq!(p.text(), "mxknock-results.csx");
+        let mut p = Prompt::with_default(PromptKind::Export, "mxknock-results.csv");
+        press(&mut p, KeyCode::Home);
+        press(&mut p, KeyCode::Char('~'));
+        assert_eq!(p.text(), "~mxknock-results.csv");
+        let mut p = Prompt::with_default(PromptKind::Export, "mxknock-results.csv");
+        assert!(p.insert("out.jsonl"));
+        assert_eq!(p.text(), "out.jsonl", "a paste replaces the default too");
+        let mut p = Prompt::with_default(PromptKind::Export, "mxknock-results.csv");
+        assert_eq!(press(&mut p, KeyCode::Enter), PromptOutcome::Submit);
+        assert_eq!(p.text(), "mxknock-results.csv");
     }
 
     #[test]

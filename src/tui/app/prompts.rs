@@ -86,7 +86,10 @@ impl App {
 
     /// Opens the export prompt with the default file name.
     pub(super) fn open_export_prompt(&mut self) {
-        self.mode = Mode::Prompt(Prompt::with_text(PromptKind::Export, "mxknock-results.csv"));
+        self.mode = Mode::Prompt(Prompt::with_default(
+            PromptKind::Export,
+            "mxknock-results.csv",
+        ));
     }
 
     /// Opens the save-transcript prompt named after the selected address, or says there is
@@ -102,7 +105,7 @@ impl App {
                     )
                 })
                 .unwrap_or_default();
-            self.mode = Mode::Prompt(Prompt::with_text(PromptKind::SaveTranscript, &name));
+            self.mode = Mode::Prompt(Prompt::with_default(PromptKind::SaveTranscript, &name));
         } else {
             self.error("no transcript for the selected address");
         }

@@ -503,7 +503,11 @@ fn a_paste_into_another_prompt_types_its_first_line_only() {
     let Mode::Prompt(prompt) = &app.mode else {
         panic!("{:?}", app.mode)
     };
-    assert_eq!(prompt.text(), "mxknock-results.csvout/[31mlist.csv");
+    assert_eq!(
+        prompt.text(),
+        "out/[31mlist.csv",
+        "the paste replaced the default"
+    );
     assert!(!app.quit);
 
     app.mode = Mode::Prompt(Prompt::new(PromptKind::Open));

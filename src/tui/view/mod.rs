@@ -161,7 +161,19 @@ fn footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             let label = prompt.kind.label();
             let room = (area.width as usize).saturating_sub(label.chars().count() + 1);
             let (shown, cursor) = input_window(&prompt.text(), prompt.cursor(), room);
-            let mut spans = vec![Span::styled(label, theme.label), Span::raw(shown)];
+            // An untouched default shows dim: typing replaces it.
+            let text_style = if prompt.shows_default() {
+                theme.dim
+            } else {
+                ratatui::style::Style::default()
+            };
+            let mut spans = vec![
+                Span::styled(label, theme.label),
+                Span::styled(shown, text_style),
+            ];
+            if prompt.shows_default() {
+                spans.push(Span::styled("  (type to replace, ← to edit)", theme.dim));
+            }
             if failed {
                 spans.push(Span::styled("  (no match)", theme.error));
             }

@@ -35,12 +35,17 @@ pub fn sniff(header: &str) -> char {
 /// The first candidate that splits `header` into a cell naming the address column, if any:
 /// then `header` is a CSV header for sure.
 pub fn address_delimiter(header: &str) -> Option<char> {
-    CANDIDATES.into_iter().find(|&d| {
-        header.contains(d)
-            && header
-                .split(d)
-                .any(|cell| is_address_header(cell.trim().trim_matches('"')))
-    })
+    CANDIDATES
+        .into_iter()
+        .find(|&d| names_address_column(header, d))
+}
+
+/// Whether `delimiter` splits `header` into a cell naming the address column.
+pub fn names_address_column(header: &str, delimiter: char) -> bool {
+    header.contains(delimiter)
+        && header
+            .split(delimiter)
+            .any(|cell| is_address_header(cell.trim().trim_matches('"')))
 }
 
 /// A candidate's place in [`CANDIDATES`] (earlier wins a tie).

@@ -128,10 +128,7 @@ pub fn read_sniffed(reader: impl BufRead, options: ListOptions) -> io::Result<Lo
         return Ok(LoadedList::default());
     };
     let delimiter = header_text(&first).and_then(|header| match options.delimiter {
-        Some(forced) => header
-            .split(forced)
-            .any(|cell| is_address_header(cell.trim().trim_matches('"')))
-            .then_some(forced),
+        Some(forced) => dialect::names_address_column(header, forced).then_some(forced),
         None => dialect::address_delimiter(header),
     });
     lines.push_back(first);

@@ -5,7 +5,9 @@
 //! address/     parse + normalise an address (RFC 5321/5322/6531, IDN A-label); typo hints
 //! input/       list loading (text, CSV dialects, BOM, CRLF, bad rows), the one address_key()
 //! export.rs    one writer per format (CSV, JSONL), for the TUI and batch; annotate.rs
-//! config.rs    schema, layering, validation (proxy_url.rs: the SOCKS5 address it accepts)
+//! config/      schema and layering (mod.rs), validation (validate.rs), where a value came
+//!              from (origin.rs: file line, environment variable, flag); proxy_url.rs: the
+//!              SOCKS5 address it accepts
 //! engine/      the verification engine, no terminal code:
 //!   mod.rs       Engine::start -> (EngineHandle, events); admission.rs: the bounded window
 //!   prepare.rs   syntax, flags, MX (dns/), the provider, the report skeleton
@@ -23,7 +25,9 @@
 //!   event.rs, emit.rs, transcript.rs, stats.rs, notice.rs, context.rs
 //! doctor/      the doctor's checks (the `doctor` command and the TUI's D key)
 //! lab/         embedded lab: in-process DNS and scripted SMTP servers (demo, tests, benches)
-//! cli/         check, batch, annotate, doctor, completions, and their output
+//! cli/         args (option groups, clap env), check, batch, annotate, doctor, config
+//!              path|show|template and man (config_command), and their output
+//! logging.rs   -v/-vv: tracing to standard error or --log-file, never onto the TUI
 //! tui/         mod.rs (terminal, loop), action, keymap, app/ (state in parts), view/ (a file
 //!              per pane), theme; it imports nothing of cli/
 //! text.rs      the invisible characters nothing may show or send; the terminal sanitiser
@@ -50,6 +54,7 @@ pub mod exit;
 pub mod export;
 pub mod input;
 pub mod lab;
+pub mod logging;
 pub mod proxy_url;
 pub mod signal;
 pub mod text;

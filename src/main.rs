@@ -3,9 +3,9 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::Parser;
-use mxknock::cli::args::{Cli, Command};
-use mxknock::cli::{annotate, batch, check, doctor};
+use clap::{CommandFactory, FromArgMatches};
+use mxknock::cli::args::{self, Cli, Command, ConfigAction, OutputArgs};
+use mxknock::cli::{annotate, batch, check, config_command, doctor};
 use mxknock::config::{ColorMode, Config, Overrides};
 use mxknock::doctor::DoctorRunner;
 use mxknock::engine::Engine;
@@ -15,22 +15,51 @@ use mxknock::lab::{Lab, LabOptions};
 use mxknock::tui::{self, Launch, keymap::Keymap};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    if let Some(Command::Completions { shell }) = cli.command {
-        let mut command = <Cli as clap::CommandFactory>::command();
-        clap_complete::generate(shell, &mut command, "mxknock", &mut std::io::stdout());
-        return ExitCode::SUCCESS;
+    let argv: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let command = Cli::command();
+    let matches = match command.clone().try_get_matches_from(&argv) {
+        Ok(matches) => matches,
+        Err(e) => return parse_error(e, &command, &argv),
+    };
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            let mut command = Cli::command();
+            clap_complete::generate(*shell, &mut command, "mxknock", &mut std::io::stdout());
+            return ExitCode::SUCCESS;
+        }
+        Some(Command::Man { dir }) => {
+            return finish(config_command::man(dir.as_deref()));
+        }
+        Some(Command::Annotate(args)) => return ExitCode::from(annotate::run(args) as u8),
+        Some(Command::Config {
+            action: ConfigAction::Template,
+        }) => return finish(config_command::template()),
+        Some(Command::Config {
+            action: ConfigAction::Path { file },
+        }) => return finish(config_command::path(file.config.as_deref())),
+        _ => {}
     }
-    if let Some(Command::Annotate(args)) = &cli.command {
-        return ExitCode::from(annotate::run(args) as u8);
-    }
-    let config = match load_config(&cli) {
-        Ok(config) => config,
+    let run = RunOptions::of(&cli);
+    let (config, origins) = match load_config(&run, &matches, &command) {
+        Ok(loaded) => loaded,
         Err(e) => {
             eprintln!("mxknock: {e}");
             return ExitCode::from(exit::USAGE as u8);
         }
     };
+    if let Some(Command::Config {
+        action: ConfigAction::Show { .. },
+    }) = &cli.command
+    {
+        return finish(config_command::show(&config, origins.file()));
+    }
+    if let Err(e) = mxknock::logging::init(run.output, cli.command.is_none()) {
+        eprintln!("mxknock: {e}");
+        return ExitCode::from(exit::USAGE as u8);
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -38,16 +67,49 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::FAILURE as u8);
         }
     };
-    match runtime.block_on(dispatch(cli, config)) {
+    let demo = run.demo;
+    match runtime.block_on(dispatch(cli, config, demo)) {
         Ok(code) => ExitCode::from(code as u8),
-        // `mxknock check ... | head -1`: the reader has all it wanted; end quietly, as
-        // ripgrep does, rather than report a broken pipe.
-        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("mxknock: {e:#}");
-            ExitCode::from(exit::FAILURE as u8)
-        }
+        Err(e) => failure(&e),
     }
+}
+
+/// A clap error, with the environment variable named when the bad value came from one
+/// (clap's message names only the flag).
+fn parse_error(error: clap::Error, command: &clap::Command, argv: &[String]) -> ExitCode {
+    use clap::error::ErrorKind;
+    let from_env = matches!(
+        error.kind(),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation
+    )
+    .then(|| args::env_source_of_error(&error, command, argv))
+    .flatten();
+    match from_env {
+        Some(variable) => {
+            let _ = error.print();
+            eprintln!("  note: the value comes from the environment variable {variable}");
+            ExitCode::from(exit::USAGE as u8)
+        }
+        None => error.exit(),
+    }
+}
+
+/// Exit code of a command that needs no engine.
+fn finish(result: anyhow::Result<i32>) -> ExitCode {
+    match result {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => failure(&e),
+    }
+}
+
+/// An error of mxknock itself: exit 1, except a reader that went away (`| head -1`), which
+/// ends quietly with 0, as ripgrep does.
+fn failure(error: &anyhow::Error) -> ExitCode {
+    if is_broken_pipe(error) {
+        return ExitCode::SUCCESS;
+    }
+    eprintln!("mxknock: {error:#}");
+    ExitCode::from(exit::FAILURE as u8)
 }
 
 /// Whether an error comes from writing to a pipe whose reader has gone.
@@ -59,23 +121,118 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
     })
 }
 
-/// defaults < file < environment < flags, then validated. `[keys]` is checked for every
-/// command, not only the TUI's, so a mistake in it shows up in the first run of any.
-fn load_config(cli: &Cli) -> anyhow::Result<Config> {
-    let mut config = Config::load(cli.common.config.as_deref())?;
-    Overrides::from_env(|name| std::env::var(name).ok())?.apply(&mut config);
-    cli.common.overrides().apply(&mut config);
-    config.validate()?;
-    Keymap::with_overrides(&config.keys).map_err(|e| anyhow::anyhow!("config: {e}"))?;
-    Ok(config)
+/// What the command that runs takes from the command line.
+struct RunOptions<'a> {
+    /// `--config` (or MXKNOCK_CONFIG).
+    config_file: Option<&'a std::path::Path>,
+    /// The setting options given.
+    overrides: Overrides,
+    /// `--demo`.
+    demo: bool,
+    /// `-q`, `-v`, `--log-file`.
+    output: &'a OutputArgs,
 }
 
-async fn dispatch(cli: Cli, config: Config) -> anyhow::Result<i32> {
+impl<'a> RunOptions<'a> {
+    fn of(cli: &'a Cli) -> RunOptions<'a> {
+        static NO_OUTPUT: OutputArgs = OutputArgs {
+            color: None,
+            quiet: false,
+            verbose: 0,
+            log_file: None,
+        };
+        let (settings, demo, output) = match &cli.command {
+            None => (&cli.tui.settings, cli.tui.lab.demo, &cli.tui.verbosity),
+            Some(Command::Check(a)) => (&a.settings, a.lab.demo, &a.verbosity),
+            Some(Command::Batch(a)) => (&a.settings, a.lab.demo, &a.verbosity),
+            Some(Command::Doctor(a)) => {
+                let mut overrides = Overrides::default();
+                a.smtp.fill(&mut overrides);
+                a.dns.fill(&mut overrides);
+                overrides.color = a.verbosity.color;
+                return RunOptions {
+                    config_file: a.file.config.as_deref(),
+                    overrides,
+                    demo: a.lab.demo,
+                    output: &a.verbosity,
+                };
+            }
+            Some(Command::Config {
+                action: ConfigAction::Show { settings, color },
+            }) => {
+                let mut overrides = settings.overrides();
+                overrides.color = *color;
+                return RunOptions {
+                    config_file: settings.file.config.as_deref(),
+                    overrides,
+                    demo: false,
+                    output: &NO_OUTPUT,
+                };
+            }
+            Some(_) => unreachable!("the other commands run before the config is loaded"),
+        };
+        let mut overrides = settings.overrides();
+        overrides.color = output.color;
+        if cli.command.is_none() && cli.tui.no_mouse {
+            overrides.mouse = Some(false);
+        }
+        RunOptions {
+            config_file: settings.file.config.as_deref(),
+            overrides,
+            demo,
+            output,
+        }
+    }
+}
+
+/// defaults < file < environment < flags, then validated; an error names where the bad
+/// value came from. `[keys]` is checked for every command, not only the TUI's, so a mistake
+/// in it shows up in the first run of any.
+fn load_config(
+    run: &RunOptions,
+    matches: &clap::ArgMatches,
+    command: &clap::Command,
+) -> anyhow::Result<(Config, mxknock::config::origin::Origins)> {
+    let (mut config, file) = Config::load(run.config_file)?;
+    run.overrides.apply(&mut config);
+    let (leaf_matches, leaf_command) = leaf(matches, command);
+    let origins = args::origins(leaf_matches, &leaf_command, file);
+    config
+        .validate()
+        .map_err(|e| anyhow::anyhow!(origins.explain(&e)))?;
+    Keymap::with_overrides(&config.keys).map_err(|e| {
+        let place = origins
+            .file()
+            .map(|p| format!(" ({})", p.display()))
+            .unwrap_or_default();
+        anyhow::anyhow!("config{place}: {e}")
+    })?;
+    Ok((config, origins))
+}
+
+/// The matches and definition of the innermost subcommand given (the one that runs).
+fn leaf<'m>(
+    matches: &'m clap::ArgMatches,
+    command: &clap::Command,
+) -> (&'m clap::ArgMatches, clap::Command) {
+    let mut matches = matches;
+    let mut command = command.clone();
+    while let Some((name, sub)) = matches.subcommand() {
+        let Some(next) = command.find_subcommand(name).cloned() else {
+            break;
+        };
+        matches = sub;
+        command = next;
+    }
+    (matches, command)
+}
+
+async fn dispatch(cli: Cli, config: Config, demo: bool) -> anyhow::Result<i32> {
     let color = use_color(config.ui.color);
     // crossterm leaves colour out whenever NO_COLOR is set; an explicit `--color always` (or
     // `ui.color = "always"`) wins over the environment.
     crossterm::style::force_color_output(color);
-    let lab = if cli.common.demo {
+    let lab = if demo {
         Some(
             Lab::start(LabOptions::demo())
                 .await
@@ -91,20 +248,18 @@ async fn dispatch(cli: Cli, config: Config) -> anyhow::Result<i32> {
         None => Net::from_config(&config),
     }
     .map_err(anyhow::Error::msg)?;
-    if let Err(e) = check_reachability_settings(&config, &net, cli.common.demo).await {
+    if let Err(e) = check_reachability_settings(&config, &net, demo).await {
         eprintln!("mxknock: {e}");
         return Ok(exit::USAGE);
     }
     match &cli.command {
         Some(Command::Check(args)) => check::run(args, config, net, color).await,
         Some(Command::Batch(args)) => batch::run(args, config, net).await,
-        Some(Command::Doctor(args)) => doctor::run(args, config, net, color, cli.common.demo).await,
-        Some(Command::Completions { .. } | Command::Annotate(_)) => {
-            unreachable!("completions and annotate run before the config is loaded")
-        }
+        Some(Command::Doctor(args)) => doctor::run(args, config, net, color, demo).await,
+        Some(_) => unreachable!("the other commands run before the engine starts"),
         None => {
-            let list = cli.reading.options();
-            run_tui(cli.file.clone(), list, cli.common.demo, config, net, color).await
+            let list = cli.tui.reading.options();
+            run_tui(cli.tui.file.clone(), list, demo, config, net, color).await
         }
     }
 }
@@ -149,6 +304,7 @@ async fn run_tui(
         );
         return Ok(exit::USAGE);
     }
+    let mouse = config.ui.mouse;
     let config = std::sync::Arc::new(config);
     let doctor = DoctorRunner::new(config.clone(), net.clone(), demo).ok();
     let (engine, events) = Engine::start(config, net);
@@ -159,6 +315,7 @@ async fn run_tui(
         keymap,
         doctor,
         list,
+        mouse,
     };
     let ended = tui::run(engine, events, launch).await?;
     Ok(ended.exit_code())

@@ -312,9 +312,10 @@ fn completions_need_no_valid_config() {
     let dir = tempfile::tempdir().unwrap();
     let broken = dir.path().join("config.toml");
     std::fs::write(&broken, "[smtp]\nport = \"not a number\"\n").unwrap();
+    // completions take no settings: a broken file named by MXKNOCK_CONFIG does not stop them.
     let (code, stdout, stderr) = run(
-        &["completions", "zsh", "--config", broken.to_str().unwrap()],
-        &[],
+        &["completions", "zsh"],
+        &[("MXKNOCK_CONFIG", broken.to_str().unwrap())],
     );
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("#compdef mxknock"), "{stdout}");

@@ -1,5 +1,11 @@
-//! The command line (clap derive): `mxknock [FILE]`, `mxknock check ADDR...`,
-//! `mxknock batch FILE|-`, `mxknock doctor [DOMAIN...]`.
+//! The command line (clap derive): `mxknock [FILE]` (the TUI), `mxknock check ADDR...`,
+//! `mxknock batch FILE|-`, `mxknock annotate`, `mxknock doctor [DOMAIN...]`, `mxknock config
+//! path|show|template`, `mxknock completions`, `mxknock man`.
+//!
+//! Options come in groups, each flattened only into the commands it applies to and shown
+//! under its own help heading (SMTP, DNS, Engine, Output). Every setting option reads its
+//! `MXKNOCK_*` environment variable through clap's `env`, so `--help` lists it; [`origins`]
+//! tells validation which flag or variable set a value.
 
 use std::path::PathBuf;
 
@@ -19,28 +25,50 @@ Exit codes:
 130  stopped by Ctrl-C (SIGINT); 143 by SIGTERM, 129 by SIGHUP (batch: run it again
      with --resume to carry on)
 
-Environment: MXKNOCK_HELO, MXKNOCK_FROM, MXKNOCK_DNS, MXKNOCK_SMTP_PORT, MXKNOCK_CONCURRENCY,
-MXKNOCK_TIMEOUT, MXKNOCK_STARTTLS, MXKNOCK_COLOR, MXKNOCK_PER_HOST, MXKNOCK_CONNECT_INTERVAL,
-MXKNOCK_GREYLIST_WAIT, MXKNOCK_PROXY, MXKNOCK_SERVER, MXKNOCK_BIND override the config file;
-flags override them.
-NO_COLOR (when not empty) turns colour off.";
+Settings: defaults < config file (`mxknock config path`) < environment (each option's
+[env: MXKNOCK_...]) < flags; `mxknock config show` prints the result. NO_COLOR (when not
+empty) turns colour off unless --color always.";
 
 /// Tells whether an email address really exists by asking its mail server, and shows the whole
 /// SMTP conversation. It never sends DATA: no mail is ever delivered.
 #[derive(Debug, Parser)]
-#[command(name = "mxknock", version, after_help = EXIT_CODES, max_term_width = 100)]
+#[command(
+    name = "mxknock",
+    version,
+    after_help = EXIT_CODES,
+    max_term_width = 100,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
-    /// Options for every command.
-    #[command(flatten)]
-    pub common: CommonArgs,
     /// What to do; without a command, the TUI starts.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// The TUI's options (`mxknock [OPTIONS] [FILE]`); a command's options come after its name
+    /// (`mxknock check --demo ...`).
+    #[command(flatten)]
+    pub tui: TuiArgs,
+}
+
+/// `mxknock [FILE]`: the TUI.
+#[derive(Debug, Args)]
+pub struct TuiArgs {
     /// A list to load in the TUI (one address per line, or CSV).
     pub file: Option<PathBuf>,
     /// How to read that list (and those opened with `o`).
     #[command(flatten)]
     pub reading: ListArgs,
+    /// Leave the mouse to the terminal, so text can be selected and copied (ui.mouse = false).
+    #[arg(long, env = "MXKNOCK_NO_MOUSE", help_heading = "Output")]
+    pub no_mouse: bool,
+    /// The lab or the real network.
+    #[command(flatten)]
+    pub lab: LabArg,
+    /// Settings.
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+    /// Colour and logging.
+    #[command(flatten)]
+    pub verbosity: OutputArgs,
 }
 
 /// How to read a list.
@@ -78,12 +106,47 @@ pub enum Command {
     /// check says pass, warn or fail with a one-line fix.
     #[command(after_help = DOCTOR_EXIT_CODES)]
     Doctor(DoctorArgs),
+    /// The configuration: where it is read from, what is in effect, a commented template.
+    Config {
+        /// What to show.
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
     /// Print a shell completion script, e.g. `mxknock completions bash > ~/.local/share/bash-completion/completions/mxknock`.
     Completions {
         /// The shell to complete in.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Print the manual page (roff), e.g. `mxknock man > ~/.local/share/man/man1/mxknock.1`.
+    Man {
+        /// Write one page per command (mxknock.1, mxknock-check.1, ...) into this folder
+        /// instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// `mxknock config ...`
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Print the path of the config file that is read, and whether it exists.
+    Path {
+        /// The config file.
+        #[command(flatten)]
+        file: ConfigFileArg,
+    },
+    /// Print the configuration in effect (defaults < file < environment < flags) as TOML.
+    Show {
+        /// Settings, as for `check`.
+        #[command(flatten)]
+        settings: Box<SettingsArgs>,
+        /// Colour.
+        #[arg(long, env = "MXKNOCK_COLOR", value_enum, help_heading = "Output")]
+        color: Option<ColorMode>,
+    },
+    /// Print a commented config file with every setting at its default.
+    Template,
 }
 
 /// `mxknock check`
@@ -103,6 +166,15 @@ pub struct CheckArgs {
     /// How to read standard input (with `-`).
     #[command(flatten)]
     pub reading: ListArgs,
+    /// The lab or the real network.
+    #[command(flatten)]
+    pub lab: LabArg,
+    /// Settings.
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+    /// Quiet, verbose, colour.
+    #[command(flatten)]
+    pub verbosity: OutputArgs,
 }
 
 /// `mxknock batch`
@@ -126,6 +198,15 @@ pub struct BatchArgs {
     /// How to read the list.
     #[command(flatten)]
     pub reading: ListArgs,
+    /// The lab or the real network.
+    #[command(flatten)]
+    pub lab: LabArg,
+    /// Settings.
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+    /// Quiet, verbose, colour.
+    #[command(flatten)]
+    pub verbosity: OutputArgs,
 }
 
 /// `mxknock doctor`
@@ -138,6 +219,21 @@ pub struct DoctorArgs {
     /// One JSON object instead of text.
     #[arg(long)]
     pub json: bool,
+    /// The lab or the real network.
+    #[command(flatten)]
+    pub lab: LabArg,
+    /// The config file.
+    #[command(flatten)]
+    pub file: ConfigFileArg,
+    /// How we speak SMTP.
+    #[command(flatten)]
+    pub smtp: SmtpArgs,
+    /// How we resolve names.
+    #[command(flatten)]
+    pub dns: DnsArgs,
+    /// Verbose, colour.
+    #[command(flatten)]
+    pub verbosity: OutputArgs,
 }
 
 const DOCTOR_EXIT_CODES: &str = "\
@@ -174,82 +270,339 @@ pub enum BatchFormat {
     Jsonl,
 }
 
-/// Options shared by every command.
-#[derive(Debug, Args)]
-pub struct CommonArgs {
-    /// Config file (default: the platform config dir's mxknock/config.toml).
-    #[arg(long, global = true, value_name = "PATH")]
-    pub config: Option<PathBuf>,
+/// `--demo`: the embedded lab instead of the network.
+#[derive(Clone, Debug, Default, Args)]
+pub struct LabArg {
     /// Run against the embedded lab (no network needed).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub demo: bool,
+}
+
+/// `--config`: which config file.
+#[derive(Clone, Debug, Default, Args)]
+pub struct ConfigFileArg {
+    /// Config file (default: the platform config dir's mxknock/config.toml; see `mxknock
+    /// config path`).
+    #[arg(long, env = "MXKNOCK_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+}
+
+/// The settings a run takes from the command line: the config file and the SMTP, DNS and
+/// engine options.
+#[derive(Clone, Debug, Default, Args)]
+pub struct SettingsArgs {
+    /// The config file.
+    #[command(flatten)]
+    pub file: ConfigFileArg,
+    /// How we speak SMTP.
+    #[command(flatten)]
+    pub smtp: SmtpArgs,
+    /// How we resolve names.
+    #[command(flatten)]
+    pub dns: DnsArgs,
+    /// How much we do at once.
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+/// How we speak SMTP.
+#[derive(Clone, Debug, Default, Args)]
+#[command(next_help_heading = "SMTP")]
+pub struct SmtpArgs {
     /// MAIL FROM address; empty for the null sender <>.
-    #[arg(long, global = true, value_name = "ADDR")]
+    #[arg(long, env = "MXKNOCK_FROM", value_name = "ADDR")]
     pub from: Option<String>,
     /// EHLO name (default: this machine's host name).
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, env = "MXKNOCK_HELO", value_name = "NAME")]
     pub helo: Option<String>,
-    /// DNS servers as IP or IP:PORT (repeat or separate by commas).
-    #[arg(long, global = true, value_name = "HOST:PORT", value_delimiter = ',')]
-    pub dns: Vec<String>,
     /// SMTP port of the mail servers (25 unless testing).
-    #[arg(long, global = true, value_name = "PORT")]
+    #[arg(long, env = "MXKNOCK_SMTP_PORT", value_name = "PORT",
+          value_parser = clap::value_parser!(u16).range(1..))]
     pub smtp_port: Option<u16>,
-    /// How many addresses to check at once.
-    #[arg(long, global = true, value_name = "N")]
-    pub concurrency: Option<usize>,
-    /// Seconds to wait for DNS, connect, greeting and every reply.
-    #[arg(long, global = true, value_name = "SECS")]
-    pub timeout: Option<f64>,
     /// When to use STARTTLS.
-    #[arg(long, global = true, value_enum)]
+    #[arg(long, env = "MXKNOCK_STARTTLS", value_enum, ignore_case = true)]
     pub starttls: Option<StartTlsMode>,
     /// Do not probe a random address to detect catch-all domains.
-    #[arg(long, global = true)]
+    #[arg(long, env = "MXKNOCK_NO_CATCH_ALL")]
     pub no_catch_all: bool,
-    /// When to colour output.
-    #[arg(long, global = true, value_enum)]
-    pub color: Option<ColorMode>,
-    /// How many SMTP sessions may be open at once to one MX host.
-    #[arg(long, global = true, value_name = "N")]
-    pub per_host: Option<usize>,
-    /// Seconds to wait between two connections to the same MX host.
-    #[arg(long, global = true, value_name = "SECS")]
-    pub connect_interval: Option<f64>,
-    /// Longest total wait for greylisting re-checks, in seconds (0: no re-check).
-    #[arg(long, global = true, value_name = "SECS")]
-    pub greylist_wait: Option<f64>,
-    /// Reach mail servers through a SOCKS5 proxy: socks5://[user:password@]host:port.
-    #[arg(long, global = true, value_name = "URL")]
-    pub proxy: Option<String>,
+    /// Seconds to wait for DNS, connect, greeting and every reply.
+    #[arg(long, env = "MXKNOCK_TIMEOUT", value_name = "SECS")]
+    pub timeout: Option<f64>,
     /// Talk to this mail server (host name or IP) instead of each domain's MX hosts, as swaks
     /// --server does; the port is --smtp-port.
-    #[arg(long, global = true, value_name = "HOST")]
+    #[arg(long, env = "MXKNOCK_SERVER", value_name = "HOST")]
     pub server: Option<String>,
+    /// Reach mail servers through a SOCKS5 proxy: socks5://[user:password@]host:port
+    /// (socks5h:// has the proxy resolve the mail servers' names).
+    #[arg(long, env = "MXKNOCK_PROXY", value_name = "URL")]
+    pub proxy: Option<String>,
     /// Connect from this local IP address (on a machine with several; not with --proxy).
-    #[arg(long, global = true, value_name = "IP")]
+    #[arg(long, env = "MXKNOCK_BIND", value_name = "IP")]
     pub bind: Option<String>,
 }
 
-impl CommonArgs {
-    /// The flags as config overrides.
+/// How we resolve names.
+#[derive(Clone, Debug, Default, Args)]
+#[command(next_help_heading = "DNS")]
+pub struct DnsArgs {
+    /// DNS servers as IP or IP:PORT (repeat or separate by commas; default: the system's).
+    #[arg(
+        long,
+        env = "MXKNOCK_DNS",
+        value_name = "HOST:PORT",
+        value_delimiter = ','
+    )]
+    pub dns: Vec<String>,
+}
+
+/// How much we do at once.
+#[derive(Clone, Debug, Default, Args)]
+#[command(next_help_heading = "Engine")]
+pub struct EngineArgs {
+    /// How many SMTP sessions may be open at once, in all.
+    #[arg(long, env = "MXKNOCK_CONCURRENCY", value_name = "N")]
+    pub concurrency: Option<usize>,
+    /// How many SMTP sessions may be open at once to one MX host.
+    #[arg(long, env = "MXKNOCK_PER_HOST", value_name = "N")]
+    pub per_host: Option<usize>,
+    /// Seconds to wait between two connections to the same MX host.
+    #[arg(long, env = "MXKNOCK_CONNECT_INTERVAL", value_name = "SECS")]
+    pub connect_interval: Option<f64>,
+    /// Longest total wait for greylisting re-checks, in seconds (0: no re-check).
+    #[arg(long, env = "MXKNOCK_GREYLIST_WAIT", value_name = "SECS")]
+    pub greylist_wait: Option<f64>,
+}
+
+/// Colour and how much to say.
+#[derive(Clone, Debug, Default, Args)]
+#[command(next_help_heading = "Output")]
+pub struct OutputArgs {
+    /// When to colour output.
+    #[arg(long, env = "MXKNOCK_COLOR", value_enum, ignore_case = true)]
+    pub color: Option<ColorMode>,
+    /// Say less: no progress bar or summary (batch), no result lines (check: the exit code
+    /// tells).
+    #[arg(long, short = 'q', conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Log what the engine decides to standard error (or --log-file): -v what happens to
+    /// each address and host, -vv each step, -vvv everything.
+    #[arg(long, short = 'v', action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Write the -v log to this file (appended) instead of standard error; the TUI logs
+    /// only there, never onto its screen.
+    #[arg(long, env = "MXKNOCK_LOG_FILE", value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
+}
+
+impl SettingsArgs {
+    /// The flags (and their environment variables) as config overrides.
     pub fn overrides(&self) -> Overrides {
-        Overrides {
-            helo: self.helo.clone(),
-            from: self.from.clone(),
-            dns: (!self.dns.is_empty()).then(|| self.dns.clone()),
-            port: self.smtp_port,
-            concurrency: self.concurrency,
-            timeout: self.timeout,
-            starttls: self.starttls,
-            catch_all_probe: self.no_catch_all.then_some(false),
-            color: self.color,
-            per_host: self.per_host,
-            connect_interval: self.connect_interval,
-            greylist_max_wait: self.greylist_wait,
-            proxy: self.proxy.clone(),
-            server: self.server.clone(),
-            bind: self.bind.clone(),
+        let mut overrides = Overrides::default();
+        self.smtp.fill(&mut overrides);
+        self.dns.fill(&mut overrides);
+        self.engine.fill(&mut overrides);
+        overrides
+    }
+}
+
+impl SmtpArgs {
+    /// Copies the options that are set.
+    pub fn fill(&self, o: &mut Overrides) {
+        o.helo = self.helo.clone();
+        o.from = self.from.clone();
+        o.port = self.smtp_port;
+        o.starttls = self.starttls;
+        o.catch_all_probe = self.no_catch_all.then_some(false);
+        o.timeout = self.timeout;
+        o.server = self.server.clone();
+        o.proxy = self.proxy.clone();
+        o.bind = self.bind.clone();
+    }
+}
+
+impl DnsArgs {
+    /// Copies the options that are set.
+    pub fn fill(&self, o: &mut Overrides) {
+        o.dns = (!self.dns.is_empty()).then(|| self.dns.clone());
+    }
+}
+
+impl EngineArgs {
+    /// Copies the options that are set.
+    pub fn fill(&self, o: &mut Overrides) {
+        o.concurrency = self.concurrency;
+        o.per_host = self.per_host;
+        o.connect_interval = self.connect_interval;
+        o.greylist_max_wait = self.greylist_wait;
+    }
+}
+
+/// Each setting option (by its clap id, the field name) and the config keys it sets.
+pub const SETTING_OPTIONS: &[(&str, &[&str])] = &[
+    ("config", &[]),
+    ("from", &["smtp.from"]),
+    ("helo", &["smtp.helo"]),
+    ("smtp_port", &["smtp.port"]),
+    ("starttls", &["smtp.starttls"]),
+    ("no_catch_all", &["smtp.catch_all_probe"]),
+    (
+        "timeout",
+        &[
+            "smtp.connect_timeout",
+            "smtp.greeting_timeout",
+            "smtp.command_timeout",
+            "dns.timeout",
+        ],
+    ),
+    ("server", &["smtp.server"]),
+    ("proxy", &["smtp.proxy"]),
+    ("bind", &["smtp.bind"]),
+    ("dns", &["dns.servers"]),
+    ("concurrency", &["engine.concurrency"]),
+    ("per_host", &["engine.per_host"]),
+    ("connect_interval", &["engine.connect_interval"]),
+    ("greylist_wait", &["engine.greylist_max_wait"]),
+    ("color", &["ui.color"]),
+    ("no_mouse", &["ui.mouse"]),
+];
+
+/// Where the command line's settings came from: for each option present in `matches` (the
+/// matches of the command that runs, whose definition is `command`), the flag as typed or
+/// its environment variable.
+pub fn origins(
+    matches: &clap::ArgMatches,
+    command: &clap::Command,
+    file: Option<crate::config::origin::FileSource>,
+) -> crate::config::origin::Origins {
+    use crate::config::origin::{Origin, Origins};
+    use clap::parser::ValueSource;
+    let mut origins = Origins::new(file);
+    for (id, settings) in SETTING_OPTIONS {
+        if !matches.ids().any(|present| present.as_str() == *id) {
+            continue;
+        }
+        let Some(arg) = command.get_arguments().find(|a| a.get_id() == *id) else {
+            continue;
+        };
+        let origin = match matches.value_source(id) {
+            Some(ValueSource::CommandLine) => {
+                Origin::Flag(format!("--{}", arg.get_long().unwrap_or(id)))
+            }
+            Some(ValueSource::EnvVariable) => Origin::Env(
+                arg.get_env()
+                    .map(|e| e.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            ),
+            _ => continue,
+        };
+        origins.set_by(settings, origin);
+    }
+    origins
+}
+
+/// The option a failed value belongs to, when it came from an environment variable rather
+/// than the command line: clap's error names the flag, so this adds the variable. `argv` is
+/// the command line as given.
+pub fn env_source_of_error(
+    error: &clap::Error,
+    command: &clap::Command,
+    argv: &[String],
+) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue};
+    let Some(ContextValue::String(invalid)) = error.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let long = invalid.trim_start_matches('-').split([' ', '=']).next()?;
+    let flag = format!("--{long}");
+    if argv
+        .iter()
+        .any(|a| a == &flag || a.starts_with(&format!("{flag}=")))
+    {
+        return None;
+    }
+    let mut commands = vec![command];
+    let mut i = 0;
+    while i < commands.len() {
+        let current = commands[i];
+        commands.extend(current.get_subcommands());
+        if let Some(env) = current
+            .get_arguments()
+            .find(|a| a.get_long() == Some(long))
+            .and_then(|a| a.get_env())
+            && std::env::var_os(env).is_some()
+        {
+            return Some(env.to_string_lossy().into_owned());
+        }
+        i += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_setting_option_exists_in_the_tui_and_names_real_config_keys() {
+        let command = Cli::command();
+        for (id, settings) in SETTING_OPTIONS {
+            assert!(
+                command.get_arguments().any(|a| a.get_id() == *id),
+                "no option {id}"
+            );
+            for setting in *settings {
+                let (section, key) = setting.split_once('.').unwrap();
+                let text = format!("[{section}]\n{key} = 0\n");
+                let parsed = crate::config::Config::from_toml(&text, std::path::Path::new("t"));
+                if let Err(e) = parsed {
+                    assert!(!e.to_string().contains("unknown field"), "{setting}: {e}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn commands_list_only_the_options_that_apply_to_them() {
+        let command = Cli::command();
+        let longs = |name: &str| -> Vec<String> {
+            command
+                .find_subcommand(name)
+                .unwrap()
+                .get_arguments()
+                .filter_map(|a| a.get_long().map(str::to_string))
+                .collect()
+        };
+        let annotate = longs("annotate");
+        assert!(
+            !annotate
+                .iter()
+                .any(|l| l == "helo" || l == "concurrency" || l == "demo"),
+            "{annotate:?}"
+        );
+        assert!(longs("completions").is_empty());
+        assert_eq!(longs("man"), ["dir"]);
+        let doctor = longs("doctor");
+        assert!(
+            doctor.iter().any(|l| l == "helo") && !doctor.iter().any(|l| l == "concurrency"),
+            "{doctor:?}"
+        );
+        let check = longs("check");
+        for l in [
+            "helo",
+            "concurrency",
+            "dns",
+            "demo",
+            "color",
+            "quiet",
+            "verbose",
+        ] {
+            assert!(check.iter().any(|c| c == l), "check lacks --{l}");
         }
     }
 }

@@ -84,7 +84,12 @@ pub async fn run(args: &BatchArgs, config: Config, net: Net) -> anyhow::Result<i
     };
 
     let started = Instant::now();
-    let progress = progress_bar(total as u64);
+    let quiet = args.verbosity.quiet;
+    let progress = if quiet {
+        ProgressBar::hidden()
+    } else {
+        progress_bar(total as u64)
+    };
     let (handle, mut events) = Engine::start(Arc::new(config), net);
     let stats = handle.stats_source();
     // The engine keeps a bounded window in flight; the rest of the list waits inside it.
@@ -131,7 +136,9 @@ pub async fn run(args: &BatchArgs, config: Config, net: Net) -> anyhow::Result<i
     summary.elapsed = started.elapsed();
     summary.stats = stats.snapshot();
     summary.refused_us = stats.hosts_refused_us();
-    eprint!("{}", summary.render());
+    if !quiet {
+        eprint!("{}", summary.render());
+    }
     if let Some(code) = interrupted {
         let left = total - summary.checked();
         let hint = match &args.output {
@@ -469,6 +476,9 @@ mod tests {
             format,
             resume: false,
             reading: Default::default(),
+            lab: Default::default(),
+            settings: Default::default(),
+            verbosity: Default::default(),
         };
         assert_eq!(output_format(&args(None, None)), Format::Csv);
         assert_eq!(output_format(&args(Some("r.NDJSON"), None)), Format::Jsonl);

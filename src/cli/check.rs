@@ -56,6 +56,10 @@ pub async fn run(args: &CheckArgs, config: Config, net: Net, color: bool) -> any
         {
             eprintln!("mxknock: {}", crate::text::terminal_safe(&notice));
         }
+        if args.verbosity.quiet {
+            printer.handle(event, &mut std::io::sink())?;
+            continue;
+        }
         let mut out = stdout.lock();
         printer.handle(event, &mut out)?;
         out.flush()?;

@@ -1,4 +1,6 @@
-//! The per-job event sender: stamps transcript lines with their time offset and job id.
+//! The per-job event sender: stamps transcript lines with their time offset and job id, and
+//! logs each event through `tracing` for `-v` (finished checks at info, the engine's own
+//! `===` lines at debug, the wire at trace).
 
 use std::time::{Duration, Instant};
 
@@ -38,8 +40,9 @@ impl Emitter {
         self.start.elapsed()
     }
 
-    /// Sends any event kind.
+    /// Sends any event kind (and logs it for `-v`: see [`log`]).
     pub async fn send(&self, kind: EventKind) {
+        log(self.job, &kind);
         let _ = self
             .tx
             .send(EngineEvent {
@@ -75,5 +78,37 @@ impl Emitter {
             response_time,
         };
         self.send(EventKind::Line(line)).await;
+    }
+}
+
+/// Logs an event: `-v` shows each finished address, `-vv` what the engine did and learnt,
+/// `-vvv` every line on the wire. Addresses and server text go through the terminal sanitiser,
+/// since the log may be a terminal.
+fn log(job: JobId, kind: &EventKind) {
+    use crate::text::terminal_safe;
+    match kind {
+        EventKind::Finished(report) => tracing::info!(
+            job = job.0,
+            "{}: {} ({}): {}",
+            terminal_safe(&report.address),
+            report.verdict.as_str(),
+            report.reason.as_str(),
+            terminal_safe(&report.detail)
+        ),
+        EventKind::Line(line) if line.direction == Direction::Info => {
+            tracing::debug!(job = job.0, "{}", line.text)
+        }
+        EventKind::Line(line) => tracing::trace!(
+            job = job.0,
+            "{} {}",
+            match line.direction {
+                Direction::Sent => "->",
+                Direction::Unexpected => "<**",
+                _ => "<-",
+            },
+            line.text
+        ),
+        EventKind::Stage(stage) => tracing::trace!(job = job.0, "stage {stage:?}"),
+        _ => {}
     }
 }

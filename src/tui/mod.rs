@@ -75,6 +75,8 @@ pub struct Launch {
     pub doctor: Option<DoctorRunner>,
     /// How to read lists (`--delimiter`).
     pub list: crate::input::ListOptions,
+    /// Capture the mouse (`ui.mouse`; `--no-mouse` leaves it to the terminal).
+    pub mouse: bool,
 }
 
 /// Runs the TUI on the real terminal until the user quits or SIGTERM, SIGHUP or SIGINT
@@ -107,7 +109,7 @@ pub async fn run(
     }
     // Caught before the terminal turns raw, so no moment is left where a signal kills us raw.
     let signals = crate::signal::Signals::install()?;
-    let (mut terminal, _restore) = terminal::enter()?;
+    let (mut terminal, _restore) = terminal::enter(launch.mouse)?;
     carry_out(&mut app, &engine, initial);
     let input = crossterm::event::EventStream::new();
     let stop = signals.recv();

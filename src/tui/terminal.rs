@@ -1,5 +1,5 @@
 //! Taking the terminal over and giving it back. [`enter`] switches on raw mode, the alternate
-//! screen, mouse capture and bracketed paste; [`restore`] switches every one of them off again
+//! screen, bracketed paste and mouse capture (unless `ui.mouse = false` / `--no-mouse`); [`restore`] switches every one of them off again
 //! and shows the cursor. It runs when the [`Restore`] guard drops (quit, signal, error,
 //! unwinding) and from the panic hook, before the message is printed so that it is readable.
 //! The hook restores only for a panic on the thread that runs the TUI (the one that ends the
@@ -36,19 +36,18 @@ impl Drop for Restore {
     }
 }
 
-/// Raw mode, alternate screen, mouse capture and bracketed paste on, with the panic hook set.
-/// Keep the guard as long as the terminal is in use; on an error it has restored already.
-pub fn enter() -> io::Result<(Terminal<CrosstermBackend<Stdout>>, Restore)> {
+/// Raw mode, alternate screen, bracketed paste and (when `mouse`) mouse capture on, with the
+/// panic hook set. Keep the guard as long as the terminal is in use; on an error it has
+/// restored already.
+pub fn enter(mouse: bool) -> io::Result<(Terminal<CrosstermBackend<Stdout>>, Restore)> {
     install_panic_hook();
     HOLDS_TERMINAL.with(|holds| holds.set(true));
     let guard = Restore;
     enable_raw_mode()?;
-    execute!(
-        stdout(),
-        EnterAlternateScreen,
-        EnableMouseCapture,
-        EnableBracketedPaste
-    )?;
+    execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
+    if mouse {
+        execute!(stdout(), EnableMouseCapture)?;
+    }
     let terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
     Ok((terminal, guard))
 }

@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test crate uses what it needs
 
 pub mod engine;
+pub mod tmux;
 
 use std::process::Command;
 

@@ -117,10 +117,16 @@ impl HostHealth {
                 "{shown} given up on for this run after {} failed sessions in a row; the last: {detail}",
                 health.failures
             );
+            tracing::info!("{}", crate::text::terminal_safe(&why));
             health.given_up = Some((reason, why.clone()));
             return AfterFailure::GivenUp(reason, why);
         }
         let delay = backoff_delay(self.base, self.floor, health.failures, jitter);
+        tracing::debug!(
+            "{shown}: session failed ({} in a row); next try in {:.1} s",
+            health.failures,
+            delay.as_secs_f64()
+        );
         health.retry_at = Some(now + delay);
         AfterFailure::Backoff(delay)
     }
@@ -145,6 +151,10 @@ impl HostHealth {
         if health.given_up.is_some() {
             return false;
         }
+        tracing::info!(
+            "{ip} refused us; not asked again this run: {}",
+            crate::text::terminal_safe(detail)
+        );
         health.given_up = Some((Reason::Blocked, detail.to_string()));
         true
     }

@@ -327,6 +327,7 @@ impl PortBreaker {
                  socks5://HOST:PORT, or --server with a relay you control",
                 what_was_seen(&state.failures)
             );
+            tracing::warn!("{detail}");
             state.tripped = Some(detail);
             drop(state);
             self.notify();

@@ -150,6 +150,11 @@ impl Scheduler {
             return Some(pending);
         }
         pending.greylist_tries += 1;
+        tracing::info!(
+            "{}: greylisted; re-check {} in {delay:.0} s",
+            crate::text::terminal_safe(&pending.prepared.report.address),
+            pending.greylist_tries
+        );
         // A parked address takes no room in the admission window while it waits.
         pending.ticket = None;
         let domain = self.domain_for(&pending);

@@ -687,13 +687,14 @@ pub fn parse_dns_server(text: &str) -> Result<std::net::SocketAddr, String> {
     Err(format!("{text:?} is not an IP address or IP:PORT"))
 }
 
-/// This machine's host name, or "localhost" when it cannot be found out.
+/// This machine's host name (`gethostname`, with or without a dot), or "localhost" when it is
+/// not a valid HELO name (not UTF-8, empty, or holding other characters).
 fn system_host_name() -> String {
-    ["/proc/sys/kernel/hostname", "/etc/hostname"]
-        .iter()
-        .filter_map(|p| std::fs::read_to_string(p).ok())
-        .map(|s| s.trim().to_string())
-        .find(|s| is_valid_helo(s))
+    gethostname::gethostname()
+        .into_string()
+        .ok()
+        .map(|name| name.trim().to_string())
+        .filter(|name| is_valid_helo(name))
         .unwrap_or_else(|| "localhost".to_string())
 }
 
@@ -918,5 +919,18 @@ mod tests {
         assert_eq!(parse_dns_server("127.0.0.1:5353").unwrap().port(), 5353);
         assert_eq!(parse_dns_server("[::1]:5353").unwrap().port(), 5353);
         assert!(parse_dns_server("dns.example").is_err());
+    }
+
+    #[test]
+    fn the_default_helo_name_is_this_hosts_name_when_valid() {
+        let name = system_host_name();
+        assert!(is_valid_helo(&name), "{name:?}");
+        let host = gethostname::gethostname().into_string().unwrap_or_default();
+        if is_valid_helo(host.trim()) {
+            assert_eq!(name, host.trim());
+        } else {
+            assert_eq!(name, "localhost");
+        }
+        assert_eq!(Config::default().helo_name(), name);
     }
 }

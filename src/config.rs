@@ -81,7 +81,10 @@ pub struct SmtpConfig {
     pub catch_all_probe: bool,
     /// How many MX hosts to try before giving up.
     pub max_mx_hosts: usize,
-    /// Reach mail servers through this SOCKS5 proxy: `socks5://[user:password@]host:port`.
+    /// Reach mail servers through this SOCKS5 proxy: `socks5://[user:password@]host:port`
+    /// (mxknock resolves the mail servers' names and gives the proxy an IP), or `socks5h://…`
+    /// (the proxy resolves the names; the MX lookup stays local). Credentials may be
+    /// percent-encoded.
     pub proxy: Option<String>,
     /// Talk to this mail server (host name or IP) instead of each domain's MX hosts, as
     /// swaks' `--server` does: for testing a server before its MX records point at it.

@@ -8,6 +8,8 @@ use std::path::Path;
 
 use crate::engine::judge::verdict::Report;
 
+pub use crate::engine::judge::schema::JSON_SCHEMA_VERSION;
+
 /// The CSV columns, in order.
 pub const CSV_COLUMNS: [&str; 17] = [
     "address",
@@ -95,7 +97,8 @@ pub fn spreadsheet_safe(text: &str) -> String {
     }
 }
 
-/// The report as one line of JSON, with [`escape_json_controls`] applied.
+/// The report as one line of JSON, with [`escape_json_controls`] applied; it starts with
+/// `"schema_version"` ([`JSON_SCHEMA_VERSION`]).
 pub fn json_record(report: &Report) -> String {
     escape_json_controls(&serde_json::to_string(report).expect("a report always serialises"))
 }

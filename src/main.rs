@@ -15,6 +15,7 @@ use mxknock::lab::{Lab, LabOptions};
 use mxknock::tui::{self, Launch, keymap::Keymap};
 
 fn main() -> ExitCode {
+    forget_empty_variables();
     let argv: Vec<String> = std::env::args_os()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
@@ -71,6 +72,19 @@ fn main() -> ExitCode {
     match runtime.block_on(dispatch(cli, config, demo)) {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => failure(&e),
+    }
+}
+
+/// An empty `MXKNOCK_*` variable counts as unset (`MXKNOCK_HELO= mxknock ...` turns the
+/// setting off for one run), as it did before clap read them; clap would take it as a value.
+fn forget_empty_variables() {
+    let empty: Vec<_> = std::env::vars_os()
+        .filter(|(name, value)| value.is_empty() && name.to_string_lossy().starts_with("MXKNOCK_"))
+        .map(|(name, _)| name)
+        .collect();
+    for name in empty {
+        // SAFETY: called first thing in main, before any other thread exists.
+        unsafe { std::env::remove_var(name) };
     }
 }
 

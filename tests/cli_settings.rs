@@ -289,3 +289,31 @@ fn verbose_logs_the_engine_to_standard_error_or_the_log_file() {
         "no colour in a file: {logged:?}"
     );
 }
+
+#[test]
+fn an_empty_variable_is_unset_and_a_flag_variable_takes_yes_and_no() {
+    let show = |env: &[(&str, &str)]| {
+        let (code, stdout, stderr) = mxknock_with_env(&["config", "show"], env);
+        assert_eq!(code, 0, "{env:?}: {stderr}");
+        Config::from_toml(&stdout, Path::new("shown")).unwrap()
+    };
+    let shown = show(&[("MXKNOCK_HELO", ""), ("MXKNOCK_CONCURRENCY", "")]);
+    assert_eq!(shown.smtp.helo, None);
+    assert_eq!(
+        shown.engine.concurrency,
+        Config::default().engine.concurrency
+    );
+    for (value, probe) in [
+        ("1", false),
+        ("true", false),
+        ("yes", false),
+        ("0", true),
+        ("off", true),
+    ] {
+        let shown = show(&[("MXKNOCK_NO_CATCH_ALL", value)]);
+        assert_eq!(
+            shown.smtp.catch_all_probe, probe,
+            "MXKNOCK_NO_CATCH_ALL={value}"
+        );
+    }
+}

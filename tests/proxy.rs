@@ -1,5 +1,6 @@
 //! SMTP through a SOCKS5 proxy. The proxy here is a small RFC 1928/1929 server written for the
-//! test (CONNECT only, loopback targets only); the real-server suite runs dante.
+//! test (CONNECT only, loopback targets only, every `*.lab.test` name resolving to 127.0.0.1,
+//! where the lab's servers listen); the real-server suite runs dante.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
@@ -12,10 +13,14 @@ use mxknock::lab::{Lab, LabOptions};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+/// A CONNECT the test proxy carried out: the address type (1 IPv4, 3 domain name, 4 IPv6) and
+/// the target as requested (`127.0.0.1:2525`, `mx1.lab.test:2525`).
+type Requested = (u8, String);
+
 /// Starts the test proxy; returns its address and the targets it connected to.
 async fn socks5_proxy(
     credentials: Option<(&'static str, &'static str)>,
-) -> (SocketAddr, Arc<Mutex<Vec<SocketAddr>>>) {
+) -> (SocketAddr, Arc<Mutex<Vec<Requested>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -34,7 +39,7 @@ async fn socks5_proxy(
 async fn serve(
     mut client: TcpStream,
     credentials: Option<(&str, &str)>,
-    log: Arc<Mutex<Vec<SocketAddr>>>,
+    log: Arc<Mutex<Vec<Requested>>>,
 ) -> std::io::Result<()> {
     let mut head = [0u8; 2];
     client.read_exact(&mut head).await?;
@@ -63,16 +68,28 @@ async fn serve(
     }
     let mut request = [0u8; 4];
     client.read_exact(&mut request).await?;
-    let ip: IpAddr = match request[3] {
+    let (ip, name): (IpAddr, Option<String>) = match request[3] {
         1 => {
             let mut octets = [0u8; 4];
             client.read_exact(&mut octets).await?;
-            IpAddr::from(octets)
+            (IpAddr::from(octets), None)
+        }
+        3 => {
+            let mut len = [0u8; 1];
+            client.read_exact(&mut len).await?;
+            let mut name = vec![0u8; len[0] as usize];
+            client.read_exact(&mut name).await?;
+            let name = String::from_utf8_lossy(&name).into_owned();
+            if !name.ends_with(".lab.test") {
+                client.write_all(&[5, 4, 0, 1, 0, 0, 0, 0, 0, 0]).await?;
+                return Ok(());
+            }
+            (IpAddr::from([127, 0, 0, 1]), Some(name))
         }
         4 => {
             let mut octets = [0u8; 16];
             client.read_exact(&mut octets).await?;
-            IpAddr::from(octets)
+            (IpAddr::from(octets), None)
         }
         _ => return Ok(()),
     };
@@ -84,7 +101,11 @@ async fn serve(
         return Ok(());
     }
     let mut server = TcpStream::connect(target).await?;
-    log.lock().unwrap().push(target);
+    let requested = match name {
+        Some(name) => format!("{name}:{}", target.port()),
+        None => target.to_string(),
+    };
+    log.lock().unwrap().push((request[3], requested));
     client.write_all(&[5, 0, 0, 1, 127, 0, 0, 1, 0, 0]).await?;
     tokio::io::copy_bidirectional(&mut client, &mut server).await?;
     Ok(())
@@ -155,4 +176,35 @@ async fn proxy_credentials_are_used_and_a_wrong_password_is_a_clear_failure() {
         1,
         "no connection on a refused login"
     );
+}
+
+#[tokio::test]
+async fn socks5h_gives_the_proxy_the_mx_host_name_and_socks5_an_address() {
+    let lab = Lab::start(LabOptions::fast()).await.unwrap();
+    let (proxy, seen) = socks5_proxy(None).await;
+    let (report, lines) =
+        check_through(&lab, &format!("socks5h://{proxy}"), "alice@lab.test").await;
+    assert_eq!(report.reason, Reason::Ok, "{}", report.detail);
+    let port = report.smtp.as_ref().expect("smtp facts").port;
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [(3, format!("mx1.lab.test:{port}"))],
+        "a domain-name CONNECT (ATYP 3) naming the MX host"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains(&format!(
+            "via SOCKS5 proxy socks5h://{proxy}, which resolves mx1.lab.test itself"
+        ))),
+        "{lines:?}"
+    );
+
+    seen.lock().unwrap().clear();
+    let (report, _) = check_through(&lab, &format!("socks5://{proxy}"), "alice@lab.test").await;
+    assert_eq!(report.reason, Reason::Ok, "{}", report.detail);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [(1, format!("127.0.0.1:{port}"))],
+        "an IPv4 CONNECT (ATYP 1): the engine resolved the name"
+    );
+    assert_eq!(lab.log.connections("mx1.lab.test"), 2);
 }

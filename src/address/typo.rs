@@ -4,8 +4,9 @@
 //! - the name before the first dot is exactly a provider's name (`gmail.con`, `yahoo.ca`): only
 //!   the suffix may be a typo, and it must be one edit away from the provider's suffix or a
 //!   truncation of it (`gmail.co`); `yahoo.ca` or `gmx.at` get no hint;
-//! - otherwise the whole domain must be within Damerau-Levenshtein (optimal string alignment)
-//!   distance 1 of a provider, or 2 when the domain is at least 8 characters long.
+//! - otherwise the whole domain must be within Damerau-Levenshtein (optimal string alignment,
+//!   `strsim::osa_distance`) distance 1 of a provider, or 2 when the domain is at least 8
+//!   characters long.
 //!
 //! In both regimes exactly one provider must be closest; a tie gives no hint.
 
@@ -68,7 +69,7 @@ fn split_name(domain: &str) -> (&str, &str) {
 fn wrong_suffix(name: &str, suffix: &str) -> Option<&'static str> {
     unique_closest(PROVIDERS.iter().filter_map(|&provider| {
         let (p_name, p_suffix) = split_name(provider);
-        let distance = osa_distance(suffix, p_suffix);
+        let distance = strsim::osa_distance(suffix, p_suffix);
         let truncated = !suffix.is_empty() && p_suffix.starts_with(suffix);
         (p_name == name && (distance <= 1 || truncated)).then_some((provider, distance))
     }))
@@ -80,7 +81,7 @@ fn nearest(domain: &str) -> Option<&'static str> {
     unique_closest(
         PROVIDERS
             .iter()
-            .map(|&provider| (provider, osa_distance(domain, provider)))
+            .map(|&provider| (provider, strsim::osa_distance(domain, provider)))
             .filter(|&(_, distance)| distance <= limit),
     )
 }
@@ -100,35 +101,6 @@ fn unique_closest(candidates: impl Iterator<Item = (&'static str, usize)>) -> Op
         }
     }
     best.filter(|_| !tied).map(|(provider, _)| provider)
-}
-
-/// Damerau-Levenshtein distance, optimal string alignment variant: insertions, deletions,
-/// substitutions and transpositions of adjacent characters each cost 1, and no substring is
-/// edited twice.
-fn osa_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    // d[i][j] = distance between a[..i] and b[..j].
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = best;
-        }
-    }
-    d[a.len()][b.len()]
 }
 
 #[cfg(test)]
@@ -190,14 +162,5 @@ mod tests {
     fn a_tie_gives_no_hint() {
         // One edit from both gmail.com and ymail.com.
         assert_eq!(suggest_domain("xmail.com"), None);
-    }
-
-    #[test]
-    fn osa_distance_counts_adjacent_transpositions_once() {
-        assert_eq!(osa_distance("gmial", "gmail"), 1);
-        assert_eq!(osa_distance("", "abc"), 3);
-        assert_eq!(osa_distance("kitten", "sitting"), 3);
-        // OSA (unlike unrestricted Damerau-Levenshtein) does not edit a transposed pair again.
-        assert_eq!(osa_distance("ca", "abc"), 3);
     }
 }

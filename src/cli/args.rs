@@ -58,7 +58,7 @@ pub struct TuiArgs {
     #[command(flatten)]
     pub reading: ListArgs,
     /// Leave the mouse to the terminal, so text can be selected and copied (ui.mouse = false).
-    #[arg(long, env = "MXKNOCK_NO_MOUSE", help_heading = "Output")]
+    #[arg(long, env = "MXKNOCK_NO_MOUSE", help_heading = "Output", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_mouse: bool,
     /// The lab or the real network.
     #[command(flatten)]
@@ -323,7 +323,7 @@ pub struct SmtpArgs {
     #[arg(long, env = "MXKNOCK_STARTTLS", value_enum, ignore_case = true)]
     pub starttls: Option<StartTlsMode>,
     /// Do not probe a random address to detect catch-all domains.
-    #[arg(long, env = "MXKNOCK_NO_CATCH_ALL")]
+    #[arg(long, env = "MXKNOCK_NO_CATCH_ALL", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_catch_all: bool,
     /// Seconds to wait for DNS, connect, greeting and every reply.
     #[arg(long, env = "MXKNOCK_TIMEOUT", value_name = "SECS")]

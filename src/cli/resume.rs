@@ -265,14 +265,16 @@ mod tests {
 
     #[test]
     fn json_lines_are_read_and_an_unfinished_last_line_is_cut_off() {
-        let text = "{\"address\":\"A@x.test\",\"verdict\":\"deliverable\"}\n\n{\"address\":\"b@x.test\"}\n";
+        // Lines from before schema_version existed, and one with it.
+        let text = "{\"address\":\"A@x.test\",\"verdict\":\"deliverable\"}\n\n{\"address\":\"b@x.test\"}\n{\"schema_version\":1,\"address\":\"c@x.test\"}\n";
         let previous = scan(text.as_bytes(), Format::Jsonl).unwrap();
-        assert_eq!(previous.rows, 2);
+        assert_eq!(previous.rows, 3);
+        assert!(previous.addresses.contains("c@x.test"));
         assert_eq!(previous.keep, text.len() as u64);
         assert!(previous.addresses.contains("a@x.test"));
-        let torn = format!("{text}{{\"address\":\"c@x.te");
+        let torn = format!("{text}{{\"address\":\"d@x.te");
         let previous = scan(torn.as_bytes(), Format::Jsonl).unwrap();
-        assert_eq!((previous.rows, previous.keep), (2, text.len() as u64));
+        assert_eq!((previous.rows, previous.keep), (3, text.len() as u64));
         assert_eq!(scan(b"{\"addr", Format::Jsonl).unwrap().keep, 0);
     }
 

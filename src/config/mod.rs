@@ -88,7 +88,10 @@ pub struct SmtpConfig {
     pub catch_all_probe: bool,
     /// How many MX hosts to try before giving up.
     pub max_mx_hosts: usize,
-    /// Reach mail servers through this SOCKS5 proxy: `socks5://[user:password@]host:port`.
+    /// Reach mail servers through this SOCKS5 proxy: `socks5://[user:password@]host:port`
+    /// (mxknock resolves the mail servers' names and gives the proxy an IP), or `socks5h://…`
+    /// (the proxy resolves the names; the MX lookup stays local). Credentials may be
+    /// percent-encoded.
     pub proxy: Option<String>,
     /// Talk to this mail server (host name or IP) instead of each domain's MX hosts, as
     /// swaks' `--server` does: for testing a server before its MX records point at it.
@@ -404,13 +407,14 @@ impl Config {
     }
 }
 
-/// This machine's host name, or "localhost" when it cannot be found out.
+/// This machine's host name (`gethostname`, with or without a dot), or "localhost" when it is
+/// not a valid HELO name (not UTF-8, empty, or holding other characters).
 fn system_host_name() -> String {
-    ["/proc/sys/kernel/hostname", "/etc/hostname"]
-        .iter()
-        .filter_map(|p| std::fs::read_to_string(p).ok())
-        .map(|s| s.trim().to_string())
-        .find(|s| is_valid_helo(s))
+    gethostname::gethostname()
+        .into_string()
+        .ok()
+        .map(|name| name.trim().to_string())
+        .filter(|name| is_valid_helo(name))
         .unwrap_or_else(|| "localhost".to_string())
 }
 
@@ -461,5 +465,18 @@ mod tests {
         assert_eq!(config.smtp.command_timeout, 7.0);
         assert_eq!(config.dns.timeout, 7.0);
         assert_eq!(config.engine.per_host, EngineConfig::default().per_host);
+    }
+
+    #[test]
+    fn the_default_helo_name_is_this_hosts_name_when_valid() {
+        let name = system_host_name();
+        assert!(is_valid_helo(&name), "{name:?}");
+        let host = gethostname::gethostname().into_string().unwrap_or_default();
+        if is_valid_helo(host.trim()) {
+            assert_eq!(name, host.trim());
+        } else {
+            assert_eq!(name, "localhost");
+        }
+        assert_eq!(Config::default().helo_name(), name);
     }
 }

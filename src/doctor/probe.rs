@@ -263,7 +263,7 @@ async fn converse(
     helo: &str,
 ) {
     let connected = match net
-        .connect(ip, Config::secs(config.smtp.connect_timeout))
+        .connect(host, ip, Config::secs(config.smtp.connect_timeout))
         .await
     {
         Ok(connected) => connected,

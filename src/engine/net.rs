@@ -193,13 +193,19 @@ impl Net {
         Ok(self)
     }
 
-    /// Connects to `ip`, directly or through the proxy, within `timeout`.
-    pub async fn connect(&self, ip: IpAddr, timeout: Duration) -> io::Result<Connected> {
+    /// Connects to the mail server `host` at `ip`, directly or through the proxy, within
+    /// `timeout`. A `socks5h://` proxy is given `host` (and resolves it) instead of `ip`.
+    pub async fn connect(
+        &self,
+        host: &str,
+        ip: IpAddr,
+        timeout: Duration,
+    ) -> io::Result<Connected> {
         let Some(proxy) = &self.proxy else {
             return self.dialer.connect(ip, timeout).await;
         };
         let target = self.dialer.target(ip)?;
-        let stream = tokio::time::timeout(timeout, proxy.connect(target))
+        let stream = tokio::time::timeout(timeout, proxy.connect(host, target))
             .await
             .map_err(|_| {
                 io::Error::new(

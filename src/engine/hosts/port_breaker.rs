@@ -163,7 +163,7 @@ impl Probe {
             .map_err(|e| format!("{host}: {e}"))?;
         let ip = crate::engine::session::open::reachable_ip(&ips, self.net.dialer.bind())
             .ok_or_else(|| format!("{host}: no address of our IP version"))?;
-        match self.net.connect(ip, self.timeout).await {
+        match self.net.connect(&host, ip, self.timeout).await {
             Ok(_connected) => Ok(()),
             Err(e) => Err(format!("{host}[{ip}]: {e}")),
         }

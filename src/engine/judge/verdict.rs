@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use super::schema::SchemaVersion;
 use crate::engine::knowledge::providers::ProviderTag;
 use crate::engine::smtp::reply::EnhancedCode;
 use crate::engine::transcript::TranscriptLine;
@@ -242,6 +243,9 @@ pub struct StageTimes {
 /// Everything mxknock found out about one address.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Report {
+    /// `"schema_version": 1` ([`super::schema::JSON_SCHEMA_VERSION`]), first in every JSON
+    /// report.
+    pub schema_version: SchemaVersion,
     /// The address as given.
     pub address: String,
     /// The normalised address (domain in A-label form), when it parsed.
@@ -282,6 +286,7 @@ impl Report {
     /// A report with the given reason and nothing else filled in.
     pub fn new(address: impl Into<String>, reason: Reason, detail: impl Into<String>) -> Self {
         Report {
+            schema_version: SchemaVersion,
             address: address.into(),
             normalized: None,
             verdict: reason.verdict(),

@@ -379,6 +379,13 @@ async fn try_host(
     };
     emit.stage(Stage::Connecting(mx.host.clone())).await;
     let via = match (&ctx.net.proxy, ctx.net.dialer.bind()) {
+        (Some(proxy), _) if proxy.resolve_at_proxy && mx.host.parse::<IpAddr>().is_err() => {
+            format!(
+                " via SOCKS5 proxy {}, which resolves {} itself",
+                proxy.shown(),
+                mx.host
+            )
+        }
         (Some(proxy), _) => format!(" via SOCKS5 proxy {}", proxy.shown()),
         (None, Some(local)) => format!(" from {local}"),
         (None, None) => String::new(),
@@ -391,7 +398,9 @@ async fn try_host(
     .await;
     let connect_started = Instant::now();
     let under_way = ctx.breaker.dial_started();
-    let dial = ctx.net.connect(ip, Config::secs(smtp.connect_timeout));
+    let dial = ctx
+        .net
+        .connect(&mx.host, ip, Config::secs(smtp.connect_timeout));
     tokio::pin!(dial);
     let slow = async {
         tokio::time::sleep(EARLY_PROBE_AFTER).await;

@@ -175,9 +175,8 @@ fn credentials(url: &Url, userinfo: &str) -> Result<(String, String), String> {
 /// characters. The error completes "the user name …".
 fn decode(text: &str) -> Result<String, String> {
     let malformed = text.match_indices('%').any(|(i, _)| {
-        !text
-            .get(i + 1..i + 3)
-            .is_some_and(|h| u8::from_str_radix(h, 16).is_ok())
+        text.get(i + 1..i + 3)
+            .is_none_or(|h| u8::from_str_radix(h, 16).is_err())
     });
     if malformed {
         return Err("has a % not followed by two hex digits".into());

@@ -39,10 +39,10 @@ pub fn path(explicit: Option<&Path>) -> anyhow::Result<i32> {
 pub fn show(config: &Config, file: Option<&Path>) -> anyhow::Result<i32> {
     let mut out = std::io::stdout().lock();
     let source = match file {
-        Some(path) => format!("{} < environment < flags", path.display()),
-        None => "no config file < environment < flags".to_string(),
+        Some(path) => format!("defaults < {} < environment < flags", path.display()),
+        None => "defaults < environment < flags (no config file)".to_string(),
     };
-    writeln!(out, "# The configuration in effect: defaults < {source}.")?;
+    writeln!(out, "# The configuration in effect: {source}.")?;
     if config.smtp.helo.is_none() {
         writeln!(
             out,

@@ -11,7 +11,7 @@ use crate::engine::judge::verdict::Report;
 pub use crate::engine::judge::schema::JSON_SCHEMA_VERSION;
 
 /// The CSV columns, in order.
-pub const CSV_COLUMNS: [&str; 17] = [
+pub const CSV_COLUMNS: [&str; 19] = [
     "address",
     "normalized",
     "verdict",
@@ -29,6 +29,8 @@ pub const CSV_COLUMNS: [&str; 17] = [
     "duration_ms",
     "provider",
     "score",
+    "checked_at",
+    "from_history",
 ];
 
 /// The output format.
@@ -84,6 +86,8 @@ pub fn csv_record(report: &Report) -> Vec<String> {
             .map(|p| p.id.clone())
             .unwrap_or_default(),
         report.score.to_string(),
+        report.checked_at.clone().unwrap_or_default(),
+        bool_cell(report.from_history),
     ]
 }
 

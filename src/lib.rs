@@ -52,6 +52,7 @@ pub mod doctor;
 pub mod engine;
 pub mod exit;
 pub mod export;
+pub mod history;
 pub mod input;
 pub mod lab;
 pub mod logging;

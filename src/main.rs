@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 use mxknock::cli::args::{self, Cli, Command, ConfigAction, OutputArgs};
-use mxknock::cli::{annotate, batch, check, config_command, doctor};
+use mxknock::cli::{annotate, batch, check, config_command, doctor, history};
 use mxknock::config::{ColorMode, Config, Overrides};
 use mxknock::doctor::DoctorRunner;
 use mxknock::engine::Engine;
@@ -35,6 +35,7 @@ fn main() -> ExitCode {
             return finish(config_command::man(dir.as_deref()));
         }
         Some(Command::Annotate(args)) => return ExitCode::from(annotate::run(args) as u8),
+        Some(Command::History(args)) => return finish(history::run(args)),
         Some(Command::Config {
             action: ConfigAction::Template,
         }) => return finish(config_command::template()),
@@ -69,7 +70,27 @@ fn main() -> ExitCode {
         }
     };
     let demo = run.demo;
-    match runtime.block_on(dispatch(cli, config, demo)) {
+    let mut run_history = if cli.command.is_none()
+        || matches!(cli.command, Some(Command::Check(_) | Command::Batch(_)))
+    {
+        match mxknock::history::RunHistory::open(&config, run.fresh, demo, run.db_given) {
+            Ok(history) => history,
+            Err(e) => {
+                eprintln!("mxknock: {e}");
+                return ExitCode::from(exit::USAGE as u8);
+            }
+        }
+    } else {
+        mxknock::history::RunHistory::off()
+    };
+    let engine_history = run_history.take_engine();
+    let result = runtime.block_on(dispatch(cli, config, demo, engine_history));
+    // The engine's tasks go with the runtime; then the recorder has had every result.
+    drop(runtime);
+    if let Some(problem) = run_history.finish() {
+        eprintln!("mxknock: {problem}");
+    }
+    match result {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => failure(&e),
     }
@@ -145,6 +166,10 @@ struct RunOptions<'a> {
     demo: bool,
     /// `-q`, `-v`, `--log-file`.
     output: &'a OutputArgs,
+    /// `--fresh`: reuse nothing from the history.
+    fresh: bool,
+    /// `--db` (or MXKNOCK_DB) was given.
+    db_given: bool,
 }
 
 impl<'a> RunOptions<'a> {
@@ -169,6 +194,8 @@ impl<'a> RunOptions<'a> {
                     overrides,
                     demo: a.lab.demo,
                     output: &a.verbosity,
+                    fresh: false,
+                    db_given: false,
                 };
             }
             Some(Command::Config {
@@ -181,6 +208,8 @@ impl<'a> RunOptions<'a> {
                     overrides,
                     demo: false,
                     output: &NO_OUTPUT,
+                    fresh: false,
+                    db_given: false,
                 };
             }
             Some(_) => unreachable!("the other commands run before the config is loaded"),
@@ -195,6 +224,8 @@ impl<'a> RunOptions<'a> {
             overrides,
             demo,
             output,
+            fresh: settings.history.fresh,
+            db_given: settings.history.db.is_some(),
         }
     }
 }
@@ -241,7 +272,12 @@ fn leaf<'m>(
     (matches, command)
 }
 
-async fn dispatch(cli: Cli, config: Config, demo: bool) -> anyhow::Result<i32> {
+async fn dispatch(
+    cli: Cli,
+    config: Config,
+    demo: bool,
+    history: mxknock::engine::EngineHistory,
+) -> anyhow::Result<i32> {
     let color = use_color(config.ui.color);
     // crossterm leaves colour out whenever NO_COLOR is set; an explicit `--color always` (or
     // `ui.color = "always"`) wins over the environment.
@@ -267,13 +303,19 @@ async fn dispatch(cli: Cli, config: Config, demo: bool) -> anyhow::Result<i32> {
         return Ok(exit::USAGE);
     }
     match &cli.command {
-        Some(Command::Check(args)) => check::run(args, config, net, color).await,
-        Some(Command::Batch(args)) => batch::run(args, config, net).await,
+        Some(Command::Check(args)) => check::run(args, config, net, color, history).await,
+        Some(Command::Batch(args)) => batch::run(args, config, net, history).await,
         Some(Command::Doctor(args)) => doctor::run(args, config, net, color, demo).await,
         Some(_) => unreachable!("the other commands run before the engine starts"),
         None => {
             let list = cli.tui.reading.options();
-            run_tui(cli.tui.file.clone(), list, demo, config, net, color).await
+            let launch = TuiStart {
+                file: cli.tui.file.clone(),
+                list,
+                demo,
+                color,
+            };
+            run_tui(launch, config, net, history).await
         }
     }
 }
@@ -297,14 +339,26 @@ async fn check_reachability_settings(config: &Config, net: &Net, demo: bool) -> 
     Ok(())
 }
 
-async fn run_tui(
+/// What the TUI starts with, from the command line.
+struct TuiStart {
     file: Option<std::path::PathBuf>,
     list: mxknock::input::ListOptions,
     demo: bool,
+    color: bool,
+}
+
+async fn run_tui(
+    start: TuiStart,
     config: Config,
     net: Net,
-    color: bool,
+    history: mxknock::engine::EngineHistory,
 ) -> anyhow::Result<i32> {
+    let TuiStart {
+        file,
+        list,
+        demo,
+        color,
+    } = start;
     let keymap = match Keymap::with_overrides(&config.keys) {
         Ok(keymap) => keymap,
         Err(e) => {
@@ -321,7 +375,7 @@ async fn run_tui(
     let mouse = config.ui.mouse;
     let config = std::sync::Arc::new(config);
     let doctor = DoctorRunner::new(config.clone(), net.clone(), demo).ok();
-    let (engine, events) = Engine::start(config, net);
+    let (engine, events) = Engine::start_with_history(config, net, history);
     let launch = Launch {
         file,
         demo_list: demo,

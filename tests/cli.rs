@@ -8,6 +8,7 @@ fn run(args: &[&str], envs: &[(&str, &str)]) -> (i32, String, String) {
         .args(args)
         .env("MXKNOCK_LAB_LATENCY_MS", "2")
         .env("MXKNOCK_GREYLIST_WAIT", "0")
+        .env("MXKNOCK_NO_HISTORY", "1")
         .env_remove("NO_COLOR");
     for (k, v) in envs {
         command.env(k, v);

@@ -48,6 +48,8 @@ async fn check(server: &HostileServer, extra: &[&str], addresses: &[String]) -> 
     }
     command
         .env("NO_COLOR", "1")
+        // Not the lab: keep the machine's own history out of it.
+        .env("MXKNOCK_NO_HISTORY", "1")
         .args(["check", "--config", config.to_str().expect("utf-8 path")])
         .args(["--server", "127.0.0.1", "--smtp-port", &port])
         .args(["--timeout", "2", "--greylist-wait", "0"])

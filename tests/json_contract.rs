@@ -10,7 +10,8 @@ use common::{mxknock, mxknock_with_stdin};
 use mxknock::export::JSON_SCHEMA_VERSION;
 use serde_json::Value;
 
-/// Replaces what differs from run to run: the lab server's port and every `*_ms` time.
+/// Replaces what differs from run to run: the lab server's port, every `*_ms` time and
+/// `checked_at`.
 /// (serde_json's `preserve_order`, on for the tests, keeps the fields in the order written.)
 fn redact(value: &mut Value) {
     match value {
@@ -22,7 +23,9 @@ fn redact(value: &mut Value) {
                     n if n.ends_with("_ms") => "[ms]",
                     _ => "",
                 };
-                if value.is_number() && !placeholder.is_empty() {
+                if name == "checked_at" && value.is_string() {
+                    *value = "[time]".into();
+                } else if value.is_number() && !placeholder.is_empty() {
                     *value = placeholder.into();
                 } else {
                     redact(value);

@@ -106,6 +106,9 @@ pub enum Command {
     /// check says pass, warn or fail with a one-line fix.
     #[command(after_help = DOCTOR_EXIT_CODES)]
     Doctor(DoctorArgs),
+    /// Past checks of an address (or of every address at @DOMAIN), newest first, with the
+    /// verdict changes marked; `history import FILE.jsonl` loads a batch output.
+    History(HistoryCommandArgs),
     /// The configuration: where it is read from, what is in effect, a commented template.
     Config {
         /// What to show.
@@ -125,6 +128,59 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+}
+
+/// `mxknock history`
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct HistoryCommandArgs {
+    /// `import`.
+    #[command(subcommand)]
+    pub action: Option<HistoryAction>,
+    /// An address, or @domain for every address at that domain.
+    #[arg(value_name = "ADDR|@DOMAIN")]
+    pub target: Option<String>,
+    /// One JSON object per check instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Show each listed check's stored conversation under it.
+    #[arg(long)]
+    pub transcript: bool,
+    /// At most this many checks.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub limit: usize,
+    /// Which database.
+    #[command(flatten)]
+    pub db: HistoryDbArgs,
+    /// Colour.
+    #[arg(long, env = "MXKNOCK_COLOR", value_enum, ignore_case = true)]
+    pub color: Option<ColorMode>,
+}
+
+/// `mxknock history import`
+#[derive(Debug, Subcommand)]
+pub enum HistoryAction {
+    /// Load batch outputs (JSON lines, as `batch --format jsonl` writes) into the history:
+    /// merges what other machines checked (`--shard`). A check already there is skipped.
+    Import {
+        /// The files.
+        #[arg(value_name = "FILE.jsonl", required = true)]
+        files: Vec<PathBuf>,
+        /// Which database.
+        #[command(flatten)]
+        db: HistoryDbArgs,
+    },
+}
+
+/// Which history database: `--db`, else the config's `history.path`, else the default.
+#[derive(Clone, Debug, Default, Args)]
+pub struct HistoryDbArgs {
+    /// The config file (for history.path).
+    #[command(flatten)]
+    pub file: ConfigFileArg,
+    /// The history database.
+    #[arg(long, env = "MXKNOCK_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
 }
 
 /// `mxknock config ...`
@@ -195,6 +251,11 @@ pub struct BatchArgs {
     /// unfinished last row) and append the rest.
     #[arg(long, requires = "output")]
     pub resume: bool,
+    /// Check only the addresses whose domain falls in shard K of N (K from 0, as
+    /// JOB_COMPLETION_INDEX): N machines with --shard 0/N .. N-1/N share a list, and no two
+    /// of them talk to one domain.
+    #[arg(long, value_name = "K/N", value_parser = crate::input::parse_shard)]
+    pub shard: Option<crate::input::Shard>,
     /// How to read the list.
     #[command(flatten)]
     pub reading: ListArgs,
@@ -303,6 +364,9 @@ pub struct SettingsArgs {
     /// How much we do at once.
     #[command(flatten)]
     pub engine: EngineArgs,
+    /// The verification history.
+    #[command(flatten)]
+    pub history: HistoryArgs,
 }
 
 /// How we speak SMTP.
@@ -373,6 +437,23 @@ pub struct EngineArgs {
     pub greylist_wait: Option<f64>,
 }
 
+/// The verification history.
+#[derive(Clone, Debug, Default, Args)]
+#[command(next_help_heading = "History")]
+pub struct HistoryArgs {
+    /// The history database (default: the platform data dir's mxknock/history.sqlite; with
+    /// --demo the history is used only when this is given).
+    #[arg(long, env = "MXKNOCK_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Neither reuse nor record results (history.enabled = false).
+    #[arg(long, env = "MXKNOCK_NO_HISTORY", value_parser = clap::builder::BoolishValueParser::new())]
+    pub no_history: bool,
+    /// Ask every server again, even for results younger than history.reuse_for (they are
+    /// still recorded).
+    #[arg(long, env = "MXKNOCK_FRESH", value_parser = clap::builder::BoolishValueParser::new())]
+    pub fresh: bool,
+}
+
 /// Colour and how much to say.
 #[derive(Clone, Debug, Default, Args)]
 #[command(next_help_heading = "Output")]
@@ -401,6 +482,8 @@ impl SettingsArgs {
         self.smtp.fill(&mut overrides);
         self.dns.fill(&mut overrides);
         self.engine.fill(&mut overrides);
+        overrides.history_path = self.history.db.clone();
+        overrides.history_enabled = self.history.no_history.then_some(false);
         overrides
     }
 }
@@ -464,6 +547,8 @@ pub const SETTING_OPTIONS: &[(&str, &[&str])] = &[
     ("greylist_wait", &["engine.greylist_max_wait"]),
     ("color", &["ui.color"]),
     ("no_mouse", &["ui.mouse"]),
+    ("db", &["history.path"]),
+    ("no_history", &["history.enabled"]),
 ];
 
 /// Where the command line's settings came from: for each option present in `matches` (the

@@ -31,7 +31,12 @@ use crate::text::terminal_safe;
 pub const INTERRUPTED: i32 = 130;
 
 /// Runs `batch` over `net` and returns the exit code.
-pub async fn run(args: &BatchArgs, config: Config, net: Net) -> anyhow::Result<i32> {
+pub async fn run(
+    args: &BatchArgs,
+    config: Config,
+    net: Net,
+    history: crate::engine::EngineHistory,
+) -> anyhow::Result<i32> {
     let format = output_format(args);
     let stdin = args.input == Path::new("-");
     let source = if stdin {
@@ -69,15 +74,21 @@ pub async fn run(args: &BatchArgs, config: Config, net: Net) -> anyhow::Result<i
             return Ok(exit::USAGE);
         }
     };
-    let todo: Vec<String> = list
+    let in_shard: Vec<String> = list
         .entries
         .into_iter()
         .map(|e| e.address)
+        .filter(|a| args.shard.is_none_or(|shard| shard.takes(a)))
+        .collect();
+    let other_shards = list_len - in_shard.len();
+    let todo: Vec<String> = in_shard
+        .into_iter()
         .filter(|a| !previous.contains(&input::address_key(a)))
         .collect();
     let total = todo.len();
     let mut summary = Summary {
-        skipped: list_len - total,
+        skipped: list_len - other_shards - total,
+        other_shards,
         duplicates: list.duplicates,
         bad_rows: list.bad_rows.len(),
         ..Summary::default()
@@ -90,7 +101,7 @@ pub async fn run(args: &BatchArgs, config: Config, net: Net) -> anyhow::Result<i
     } else {
         progress_bar(total as u64)
     };
-    let (handle, mut events) = Engine::start(Arc::new(config), net);
+    let (handle, mut events) = Engine::start_with_history(Arc::new(config), net, history);
     let stats = handle.stats_source();
     // The engine keeps a bounded window in flight; the rest of the list waits inside it.
     for address in todo {
@@ -123,6 +134,7 @@ pub async fn run(args: &BatchArgs, config: Config, net: Net) -> anyhow::Result<i
                         }
                         .context("writing the results")?;
                         summary.add(report.verdict);
+                        summary.from_history += usize::from(report.from_history);
                         progress.inc(1);
                         progress.set_message(summary.counts(greylisted.len()));
                     }
@@ -297,6 +309,10 @@ struct Summary {
     /// Results per verdict, in the order of [`Verdict::ALL`].
     counts: [usize; 4],
     skipped: usize,
+    /// Addresses left to the other shards (`--shard`).
+    other_shards: usize,
+    /// Results taken from the history.
+    from_history: usize,
     duplicates: usize,
     bad_rows: usize,
     elapsed: Duration,
@@ -352,7 +368,11 @@ impl Summary {
         for (verdict, count) in Verdict::ALL.into_iter().zip(self.counts) {
             row(verdict.as_str(), count.to_string());
         }
+        row("from history", self.from_history.to_string());
         row("skipped (resume)", self.skipped.to_string());
+        if self.other_shards > 0 {
+            row("other shards", self.other_shards.to_string());
+        }
         row("duplicates", self.duplicates.to_string());
         row("bad rows", self.bad_rows.to_string());
         row("sessions opened", self.stats.sessions_opened.to_string());
@@ -475,6 +495,7 @@ mod tests {
             output: output.map(Into::into),
             format,
             resume: false,
+            shard: None,
             reading: Default::default(),
             lab: Default::default(),
             settings: Default::default(),

@@ -29,7 +29,13 @@ pub struct PrintMode {
 }
 
 /// Runs `check` over `net` and returns the exit code.
-pub async fn run(args: &CheckArgs, config: Config, net: Net, color: bool) -> anyhow::Result<i32> {
+pub async fn run(
+    args: &CheckArgs,
+    config: Config,
+    net: Net,
+    color: bool,
+    history: crate::engine::EngineHistory,
+) -> anyhow::Result<i32> {
     let mode = PrintMode {
         json: args.json,
         transcript: args.transcript,
@@ -42,7 +48,7 @@ pub async fn run(args: &CheckArgs, config: Config, net: Net, color: bool) -> any
             return Ok(exit::USAGE);
         }
     };
-    let (handle, mut events) = Engine::start(Arc::new(config), net);
+    let (handle, mut events) = Engine::start_with_history(Arc::new(config), net, history);
     for address in &addresses {
         handle.submit(address.clone());
     }

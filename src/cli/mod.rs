@@ -2,7 +2,8 @@
 //! or JSON (through [`crate::export`]'s writers); shares the engine with the TUI. `annotate`
 //! joins batch results onto their list; `doctor` runs [`crate::doctor`]'s checks of whether
 //! this machine is fit to verify at all and prints them; `config_command` prints the
-//! configuration (path, show, template) and the man page. Exit codes are [`crate::exit`]'s.
+//! configuration (path, show, template) and the man page; `history` lists and imports past
+//! checks. Exit codes are [`crate::exit`]'s.
 
 pub mod annotate;
 pub mod args;
@@ -10,5 +11,6 @@ pub mod batch;
 pub mod check;
 pub mod config_command;
 pub mod doctor;
+pub mod history;
 pub mod output;
 pub mod resume;

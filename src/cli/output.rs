@@ -68,6 +68,19 @@ pub fn result_line(report: &Report, color: bool) -> String {
     if let Some(suggestion) = &report.suggestion {
         line.push_str(&format!("  did you mean {}?", terminal_safe(suggestion)));
     }
+    if report.from_history {
+        let checked = report
+            .checked_at
+            .as_deref()
+            .and_then(crate::history::parse_rfc3339);
+        match checked {
+            Some(ms) => line.push_str(&format!(
+                "  (from history, checked {} ago)",
+                crate::history::age(ms, crate::history::now_ms())
+            )),
+            None => line.push_str("  (from history)"),
+        }
+    }
     line
 }
 

@@ -33,6 +33,8 @@ pub struct Config {
     pub ui: UiConfig,
     /// `mxknock doctor`.
     pub doctor: DoctorConfig,
+    /// The verification history (SQLite).
+    pub history: HistoryConfig,
     /// TUI key bindings that replace the defaults: `"key" = "action"` (`"none"` unbinds).
     pub keys: std::collections::BTreeMap<String, String>,
     /// Mail providers added to or changed in the built-in table (`assets/providers.toml`).
@@ -228,6 +230,33 @@ impl Default for DoctorConfig {
     }
 }
 
+/// `[history]`
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HistoryConfig {
+    /// Keep every finished check in the history database, and reuse recent results.
+    pub enabled: bool,
+    /// The database file; unset: `history.sqlite` in the platform data directory (Linux:
+    /// `~/.local/share/mxknock/`).
+    pub path: Option<PathBuf>,
+    /// Seconds a stored result stands in for a new check (0: always ask). Unknown results
+    /// (greylisted, blocked, timeout ...) are never reused.
+    pub reuse_for: f64,
+    /// Keep each check's transcript (its first 400 lines / 64 KiB).
+    pub transcripts: bool,
+}
+
+impl Default for HistoryConfig {
+    fn default() -> Self {
+        HistoryConfig {
+            enabled: true,
+            path: None,
+            reuse_for: 86_400.0,
+            transcripts: true,
+        }
+    }
+}
+
 /// `[ui]`
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
@@ -289,6 +318,8 @@ pub struct Overrides {
     pub server: Option<String>,
     pub bind: Option<String>,
     pub mouse: Option<bool>,
+    pub history_path: Option<PathBuf>,
+    pub history_enabled: Option<bool>,
 }
 
 impl Overrides {
@@ -344,6 +375,12 @@ impl Overrides {
         }
         if let Some(v) = self.mouse {
             config.ui.mouse = v;
+        }
+        if let Some(v) = &self.history_path {
+            config.history.path = Some(v.clone());
+        }
+        if let Some(v) = self.history_enabled {
+            config.history.enabled = v;
         }
     }
 }

@@ -37,6 +37,8 @@ pub struct CheckContext {
     pub server: Option<String>,
     /// Who runs which mail servers, and their habits (built-in table and `[[providers]]`).
     pub providers: Providers,
+    /// The history's results that may stand in for a check (none: every address is asked).
+    pub reuse: Option<Arc<crate::history::Reuse>>,
     mx: Mutex<HashMap<String, Arc<OnceCell<MailHosts>>>>,
     tls_failed: Mutex<HashSet<String>>,
     /// Typo hints per domain (the edit distances to every provider cost more than the rest of
@@ -90,6 +92,7 @@ impl CheckContext {
             breaker,
             no_pipelining: Mutex::default(),
             server,
+            reuse: None,
             providers,
             mx: Mutex::default(),
             tls_failed: Mutex::default(),

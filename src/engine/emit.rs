@@ -15,6 +15,8 @@ use super::transcript::{Direction, TranscriptLine};
 pub struct Emitter {
     job: JobId,
     tx: mpsc::Sender<EngineEvent>,
+    /// A copy of every line and report goes here too (the history's recorder).
+    tap: Option<mpsc::Sender<EngineEvent>>,
     start: Instant,
 }
 
@@ -24,8 +26,15 @@ impl Emitter {
         Emitter {
             job,
             tx,
+            tap: None,
             start: Instant::now(),
         }
+    }
+
+    /// The same, with a copy of each line and report sent to `tap` as well.
+    pub fn with_tap(mut self, tap: Option<mpsc::Sender<EngineEvent>>) -> Self {
+        self.tap = tap;
+        self
     }
 
     /// An emitter whose lines go nowhere: for a shared session's own commands when no address
@@ -43,6 +52,15 @@ impl Emitter {
     /// Sends any event kind (and logs it for `-v`: see [`log`]).
     pub async fn send(&self, kind: EventKind) {
         log(self.job, &kind);
+        if let Some(tap) = &self.tap
+            && matches!(kind, EventKind::Line(_) | EventKind::Finished(_))
+        {
+            let copy = EngineEvent {
+                job: self.job,
+                kind: kind.clone(),
+            };
+            let _ = tap.send(copy).await;
+        }
         let _ = self
             .tx
             .send(EngineEvent {

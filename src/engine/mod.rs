@@ -76,18 +76,39 @@ impl Engine {
         Self::start_with(config, net, Strategy::Scheduled)
     }
 
+    /// Starts an engine that reuses and records through the history (see [`EngineHistory`]).
+    pub fn start_with_history(
+        config: Arc<Config>,
+        net: Net,
+        history: EngineHistory,
+    ) -> (EngineHandle, mpsc::Receiver<EngineEvent>) {
+        Self::start_full(config, net, Strategy::Scheduled, history)
+    }
+
     /// Starts an engine with a given strategy.
     pub fn start_with(
         config: Arc<Config>,
         net: Net,
         strategy: Strategy,
     ) -> (EngineHandle, mpsc::Receiver<EngineEvent>) {
+        Self::start_full(config, net, strategy, EngineHistory::default())
+    }
+
+    fn start_full(
+        config: Arc<Config>,
+        net: Net,
+        strategy: Strategy,
+        history: EngineHistory,
+    ) -> (EngineHandle, mpsc::Receiver<EngineEvent>) {
         let (tx, rx) = mpsc::channel(EVENT_BUFFER);
         let admission = Admission::new(config.engine.max_in_flight);
-        let ctx = Arc::new(CheckContext::new(config, net));
+        let mut ctx = CheckContext::new(config, net);
+        ctx.reuse = history.reuse;
+        let ctx = Arc::new(ctx);
         let (paused, paused_rx) = watch::channel(false);
         let starter = JobStarter {
             tx,
+            tap: history.tap,
             prepare: Arc::new(Semaphore::new(PREPARE_CONCURRENCY)),
             scheduler: Scheduler::new(ctx.clone(), paused_rx.clone(), strategy),
             ctx: ctx.clone(),
@@ -108,9 +129,20 @@ impl Engine {
     }
 }
 
+/// How an engine uses the history: results that may stand in for a check, and where a copy
+/// of every transcript line and report goes to be recorded. The default uses none.
+#[derive(Default)]
+pub struct EngineHistory {
+    /// Reused results (`history.reuse_for`; none with `--fresh`).
+    pub reuse: Option<Arc<crate::history::Reuse>>,
+    /// The recorder's tap.
+    pub tap: Option<mpsc::Sender<EngineEvent>>,
+}
+
 /// Starts an admitted job: its task, its emitter, its way through the engine.
 struct JobStarter {
     tx: mpsc::Sender<EngineEvent>,
+    tap: Option<mpsc::Sender<EngineEvent>>,
     ctx: Arc<CheckContext>,
     prepare: Arc<Semaphore>,
     scheduler: Arc<Scheduler>,
@@ -120,7 +152,7 @@ struct JobStarter {
 impl JobStarter {
     fn start(&self, entry: Entry, ticket: Ticket) {
         let address = String::from(entry.address);
-        let emit = Emitter::new(entry.job, self.tx.clone());
+        let emit = Emitter::new(entry.job, self.tx.clone()).with_tap(self.tap.clone());
         let paused = self.paused.clone();
         let ctx = self.ctx.clone();
         let scheduler = self.scheduler.clone();

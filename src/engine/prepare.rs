@@ -50,6 +50,9 @@ pub async fn prepare(input: &str, ctx: &CheckContext, emit: &Emitter) -> Prep {
             ));
         }
     };
+    if let Some(report) = from_history(input, &address, ctx, emit).await {
+        return Prep::Done(report);
+    }
     let mut report = Report::new(input, Reason::Ok, "");
     report.normalized = Some(address.smtp_path());
     report.suggestion = ctx
@@ -124,6 +127,30 @@ pub async fn prepare(input: &str, ctx: &CheckContext, emit: &Emitter) -> Prep {
     })
 }
 
+/// The stored result that answers `address`, when the history has one young enough (never an
+/// unknown one), marked as such and said in the transcript.
+async fn from_history(
+    input: &str,
+    address: &Address,
+    ctx: &CheckContext,
+    emit: &Emitter,
+) -> Option<Report> {
+    let found = ctx.reuse.as_ref()?.lookup(&address.smtp_path())?;
+    let mut report = found.report;
+    report.address = input.to_string();
+    report.from_history = true;
+    report.checked_at = Some(crate::history::rfc3339(found.checked_at_ms));
+    emit.info(format!(
+        "from history, checked {} ago ({}): {} / {}; --fresh asks again",
+        crate::history::age(found.checked_at_ms, crate::history::now_ms()),
+        report.checked_at.as_deref().unwrap_or_default(),
+        report.verdict,
+        report.reason
+    ))
+    .await;
+    Some(report)
+}
+
 /// Names the provider of `hosts` in the report (and the transcript), and returns it for its
 /// rules.
 async fn name_provider(
@@ -159,6 +186,7 @@ async fn name_provider(
 /// Stamps the total duration and the score: the report is final.
 pub fn finish(mut report: Report, started: Instant) -> Report {
     report.duration_ms = started.elapsed().as_millis() as u64;
+    report.checked_at = Some(crate::history::rfc3339(crate::history::now_ms()));
     report.score = score(&report);
     report
 }

@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Which way a transcript line went.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// A command we sent.
@@ -22,10 +22,14 @@ pub enum Direction {
 
 /// One line of the conversation. `text` is already sanitised: it holds no control or escape
 /// characters, so any front end may print it as is.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TranscriptLine {
     /// Time since the check started.
-    #[serde(rename = "at_ms", serialize_with = "as_millis")]
+    #[serde(
+        rename = "at_ms",
+        serialize_with = "as_millis",
+        deserialize_with = "from_millis"
+    )]
     pub at: Duration,
     /// Direction of the line.
     pub direction: Direction,
@@ -34,7 +38,11 @@ pub struct TranscriptLine {
     /// The line itself, without CRLF.
     pub text: String,
     /// For replies: time from the command (or connect) to this reply's first line.
-    #[serde(rename = "response_ms", serialize_with = "opt_as_millis")]
+    #[serde(
+        rename = "response_ms",
+        serialize_with = "opt_as_millis",
+        deserialize_with = "opt_from_millis"
+    )]
     pub response_time: Option<Duration>,
 }
 
@@ -98,6 +106,14 @@ fn opt_as_millis<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::
         Some(d) => s.serialize_some(&(d.as_millis() as u64)),
         None => s.serialize_none(),
     }
+}
+
+fn from_millis<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    u64::deserialize(d).map(Duration::from_millis)
+}
+
+fn opt_from_millis<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    Option::<u64>::deserialize(d).map(|ms| ms.map(Duration::from_millis))
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ mod dialect;
 mod key;
 mod lines;
 mod records;
+pub mod shard;
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -28,6 +29,7 @@ pub use bom::{BOM, strip_bom};
 pub use dialect::{ListOptions, parse_delimiter, sniff as sniff_delimiter};
 pub use key::address_key;
 pub use lines::MAX_LINE;
+pub use shard::{Shard, parse_shard};
 
 /// One address of a list, with where it first appeared and how often.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! Running the built binary from the integration tests: a clean environment (no `MXKNOCK_*`
-//! variable of the caller's), `NO_COLOR`, the lab answering after 2 ms and no greylisting
-//! waits, so every test sees the same defaults.
+//! variable of the caller's), `NO_COLOR`, the lab answering after 2 ms, no greylisting
+//! waits and no history, so every test sees the same defaults.
 #![allow(dead_code)] // each test crate uses what it needs
 
 pub mod engine;
@@ -18,6 +18,9 @@ pub fn mxknock_with_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String, St
         .args(args)
         .env("MXKNOCK_LAB_LATENCY_MS", "2")
         .env("MXKNOCK_GREYLIST_WAIT", "0")
+        // No test reads or writes the machine's own history (`--db` with --demo, or
+        // MXKNOCK_NO_HISTORY=0, turns it on for the tests that are about it).
+        .env("MXKNOCK_NO_HISTORY", "1")
         .env("NO_COLOR", "1")
         .envs(env.iter().copied());
     let output = command.output().expect("the binary runs");
@@ -45,6 +48,9 @@ pub fn mxknock_with_stdin(args: &[&str], stdin: &str) -> (i32, String, String) {
         .args(args)
         .env("MXKNOCK_LAB_LATENCY_MS", "2")
         .env("MXKNOCK_GREYLIST_WAIT", "0")
+        // No test reads or writes the machine's own history (`--db` with --demo, or
+        // MXKNOCK_NO_HISTORY=0, turns it on for the tests that are about it).
+        .env("MXKNOCK_NO_HISTORY", "1")
         .env("NO_COLOR", "1")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

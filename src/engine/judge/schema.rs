@@ -3,7 +3,7 @@
 //! its own on [`Report`](super::verdict::Report), its first field, so no report can be
 //! serialised without it, elsewhere than first, or with another number.
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The version of the JSON report's shape. The rule: new fields are added, never renamed; a
 /// rename or a removal (or a field changing its type or meaning) bumps the version. A reader
@@ -17,6 +17,14 @@ pub struct SchemaVersion;
 impl Serialize for SchemaVersion {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_u32(JSON_SCHEMA_VERSION)
+    }
+}
+
+/// Any version reads back: a report written by another version is taken as it is (its fields
+/// are the ones this version knows, by the rule above).
+impl<'de> Deserialize<'de> for SchemaVersion {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        u32::deserialize(deserializer).map(|_| SchemaVersion)
     }
 }
 

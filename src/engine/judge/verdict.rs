@@ -3,7 +3,7 @@
 //! These types are the public contract of `--json` and CSV output (see ARCHITECTURE.md,
 //! "Verdicts"). The verdict is derived from the reason, so the two can never disagree.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::schema::SchemaVersion;
 use crate::engine::knowledge::providers::ProviderTag;
@@ -11,7 +11,7 @@ use crate::engine::smtp::reply::EnhancedCode;
 use crate::engine::transcript::TranscriptLine;
 
 /// The four answers mxknock gives.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// The server accepted the mailbox and is not a catch-all.
@@ -51,7 +51,7 @@ impl std::fmt::Display for Verdict {
 }
 
 /// Why a verdict was given.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     /// The mailbox exists.
@@ -141,7 +141,7 @@ impl std::fmt::Display for Reason {
 }
 
 /// Facts beside the verdict.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Flags {
     /// The domain is a throwaway-address service.
     pub disposable: bool,
@@ -170,7 +170,7 @@ impl Flags {
 }
 
 /// One MX host of the domain, as DNS gave it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MxRecord {
     /// The exchange host name, without the trailing dot.
     pub host: String,
@@ -181,7 +181,7 @@ pub struct MxRecord {
 }
 
 /// What TLS gave us after STARTTLS.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TlsFacts {
     /// Protocol version, e.g. "TLSv1.3".
     pub version: String,
@@ -198,7 +198,7 @@ pub struct TlsFacts {
 }
 
 /// Facts of the SMTP session that decided the verdict.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SmtpFacts {
     /// The MX host name we spoke to.
     pub host: String,
@@ -219,7 +219,7 @@ pub struct SmtpFacts {
 }
 
 /// One attempt to reach an MX host.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attempt {
     /// The MX host name.
     pub host: String,
@@ -230,7 +230,7 @@ pub struct Attempt {
 }
 
 /// Time spent per stage, in milliseconds.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StageTimes {
     /// DNS resolution of MX and host addresses.
     pub dns_ms: u64,
@@ -241,7 +241,7 @@ pub struct StageTimes {
 }
 
 /// Everything mxknock found out about one address.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     /// `"schema_version": 1` ([`super::schema::JSON_SCHEMA_VERSION`]), first in every JSON
     /// report.
@@ -277,8 +277,15 @@ pub struct Report {
     pub stages: StageTimes,
     /// Total time of the check in milliseconds.
     pub duration_ms: u64,
+    /// When the check finished (RFC 3339, UTC, to the second).
+    #[serde(default)]
+    pub checked_at: Option<String>,
+    /// The result was taken from the history (younger than `history.reuse_for`), not asked
+    /// for now; `checked_at` says when it was.
+    #[serde(default)]
+    pub from_history: bool,
     /// The conversation, when asked for.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcript: Option<Vec<TranscriptLine>>,
 }
 
@@ -302,6 +309,8 @@ impl Report {
             attempts: Vec::new(),
             stages: StageTimes::default(),
             duration_ms: 0,
+            checked_at: None,
+            from_history: false,
             transcript: None,
         }
     }

@@ -148,7 +148,7 @@ impl Provider {
 }
 
 /// What a report says about the provider: JSON `{"id": ..., "name": ...}`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProviderTag {
     /// Short stable name.
     pub id: String,

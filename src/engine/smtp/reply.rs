@@ -81,6 +81,18 @@ impl serde::Serialize for EnhancedCode {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for EnhancedCode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        match EnhancedCode::parse_prefix(&text) {
+            Some((code, "")) => Ok(code),
+            _ => Err(serde::de::Error::custom(format!(
+                "{text:?} is not an enhanced status code"
+            ))),
+        }
+    }
+}
+
 /// One complete server reply, possibly assembled from several lines.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reply {

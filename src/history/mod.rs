@@ -1,0 +1,138 @@
+//! The verification history: every finished check kept in a SQLite database on this machine
+//! (rusqlite, SQLite bundled), so that a list checked again tomorrow is answered from what is
+//! known, and "it was deliverable last week, why 550 now?" has an answer.
+//!
+//! - [`store`]: the database (WAL, busy timeout, versioned schema in [`schema`]), its writes
+//!   and queries; a file that is not a history is moved aside, never overwritten.
+//! - [`recorder`]: the one writer, fed by the engine's event tap, committing in small batches.
+//! - [`run`]: the history as one command's run uses it (on or off, fresh, the recorder to
+//!   wait for at the end).
+//! - [`Reuse`]: the engine's read side: the freshest result of an address younger than
+//!   `history.reuse_for`, never an unknown one.
+//!
+//! Transcripts are kept capped (at most [`recorder::MAX_TRANSCRIPT_LINES`] lines and
+//! [`recorder::MAX_TRANSCRIPT_BYTES`] bytes of their text form), not compressed: SQLite pages
+//! compress nothing, but a capped conversation of a check is a few KiB.
+
+pub mod recorder;
+pub mod run;
+pub mod schema;
+pub mod store;
+
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+pub use recorder::Recorder;
+pub use run::RunHistory;
+pub use store::{History, HistoryError, Opened, Record, SenderSetup, StoredCheck};
+
+use crate::engine::transcript::TranscriptLine;
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+/// A time in ms since the epoch as RFC 3339, to the second (`2026-12-02T14:05:09Z`).
+pub fn rfc3339(ms: i64) -> String {
+    let at = UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64);
+    humantime::format_rfc3339_seconds(at).to_string()
+}
+
+/// Milliseconds since the epoch of an RFC 3339 time, if it is one.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    let at = humantime::parse_rfc3339_weak(text).ok()?;
+    at.duration_since(UNIX_EPOCH)
+        .ok()
+        .map(|d| d.as_millis() as i64)
+}
+
+/// How long ago `ms` was, in the largest unit that fits: `40 s`, `12 min`, `3 h`, `5 days`.
+pub fn age(ms: i64, now: i64) -> String {
+    let secs = (now - ms).max(0) / 1000;
+    match secs {
+        0..=89 => format!("{secs} s"),
+        90..=5399 => format!("{} min", (secs + 30) / 60),
+        5400..=129_599 => format!("{} h", (secs + 1800) / 3600),
+        _ => format!("{} days", (secs + 43_200) / 86_400),
+    }
+}
+
+/// A conversation's text form for storing: one line each, cut after
+/// [`recorder::MAX_TRANSCRIPT_LINES`] lines or [`recorder::MAX_TRANSCRIPT_BYTES`] bytes, with
+/// a last line saying so.
+pub fn transcript_text(lines: &[TranscriptLine]) -> String {
+    let mut text = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        let form = line.text_form().to_string();
+        if i == recorder::MAX_TRANSCRIPT_LINES
+            || text.len() + form.len() + 1 > recorder::MAX_TRANSCRIPT_BYTES
+        {
+            text.push_str("  (transcript cut here: the history keeps the start of a long one)\n");
+            break;
+        }
+        text.push_str(&form);
+        text.push('\n');
+    }
+    text
+}
+
+/// The engine's read side of the history: which results may stand in for a new check.
+pub struct Reuse {
+    history: Mutex<History>,
+    max_age: Duration,
+}
+
+impl Reuse {
+    /// Results younger than `max_age` are reused; `Duration::ZERO` reuses none.
+    pub fn new(history: History, max_age: Duration) -> Reuse {
+        Reuse {
+            history: Mutex::new(history),
+            max_age,
+        }
+    }
+
+    /// The stored result that answers `address` (its normalised form), if one is young enough
+    /// and not unknown. A read error is logged and means "no".
+    pub fn lookup(&self, address: &str) -> Option<StoredCheck> {
+        if self.max_age.is_zero() {
+            return None;
+        }
+        let since = now_ms() - self.max_age.as_millis() as i64;
+        let history = self.history.lock().expect("history lock");
+        match history.fresh(address, since) {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!("{e}");
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_read_in_the_largest_unit_that_fits() {
+        let now = 10_000_000_000;
+        assert_eq!(age(now - 40_000, now), "40 s");
+        assert_eq!(age(now - 12 * 60_000, now), "12 min");
+        assert_eq!(age(now - 3 * 3_600_000, now), "3 h");
+        assert_eq!(age(now - 5 * 86_400_000, now), "5 days");
+        assert_eq!(age(now + 5_000, now), "0 s", "a clock that went back");
+    }
+
+    #[test]
+    fn times_go_to_rfc3339_and_back() {
+        let ms = 1_796_220_309_000;
+        let text = rfc3339(ms);
+        assert_eq!(text, "2026-12-02T14:05:09Z");
+        assert_eq!(parse_rfc3339(&text), Some(ms));
+        assert_eq!(parse_rfc3339("yesterday"), None);
+    }
+}

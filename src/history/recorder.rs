@@ -1,0 +1,152 @@
+//! The history's one writer: a thread of its own that takes the engine's events (a copy of
+//! each transcript line and finished report, through the emitters' tap), keeps each job's
+//! lines until its report comes, and commits the finished checks in small batches: whatever
+//! has arrived when it gets to write, at most [`BATCH`] rows per transaction. A kill loses at
+//! most the batch not yet committed. A write that fails (a full disk) is reported once, and
+//! recording stops; the run and its output go on.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use tokio::sync::mpsc;
+
+use super::store::{History, Record, SenderSetup};
+use crate::engine::event::{EngineEvent, EventKind, JobId};
+use crate::engine::transcript::TranscriptLine;
+
+/// Most rows in one transaction.
+pub const BATCH: usize = 512;
+
+/// Events the tap may hold before the engine waits for the writer.
+const TAP_BUFFER: usize = 8192;
+
+/// Transcript lines kept per check; a longer conversation is cut, with a note.
+pub const MAX_TRANSCRIPT_LINES: usize = 400;
+
+/// Transcript bytes kept per check.
+pub const MAX_TRANSCRIPT_BYTES: usize = 64 * 1024;
+
+/// The running writer.
+pub struct Recorder {
+    thread: JoinHandle<Written>,
+    failure: Arc<Mutex<Option<String>>>,
+}
+
+/// What the writer did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Written {
+    /// Checks stored.
+    pub rows: u64,
+    /// Transactions committed.
+    pub batches: u64,
+    /// The error that stopped recording, if one did.
+    pub failure: Option<String>,
+}
+
+impl Recorder {
+    /// Starts the writer on `history`; returns it and the tap to give the engine.
+    pub fn start(
+        history: History,
+        sender: SenderSetup,
+        keep_transcripts: bool,
+    ) -> (Recorder, mpsc::Sender<EngineEvent>) {
+        let (tap, events) = mpsc::channel(TAP_BUFFER);
+        let failure = Arc::new(Mutex::new(None));
+        let shared = failure.clone();
+        let thread = std::thread::Builder::new()
+            .name("mxknock-history".into())
+            .spawn(move || write_all(history, events, sender, keep_transcripts, shared))
+            .expect("a thread for the history writer");
+        (Recorder { thread, failure }, tap)
+    }
+
+    /// The error that stopped recording, once there is one.
+    pub fn failure(&self) -> Option<String> {
+        self.failure.lock().expect("failure lock").clone()
+    }
+
+    /// Waits until every event sent to the tap is stored (the tap's senders, held by the
+    /// engine, must be gone: the engine's event stream has ended).
+    pub fn finish(self) -> Written {
+        self.thread.join().unwrap_or_else(|_| Written {
+            failure: Some("the history writer stopped".into()),
+            ..Written::default()
+        })
+    }
+}
+
+/// The writer's loop: block for an event, take what else has arrived, commit.
+fn write_all(
+    mut history: History,
+    mut events: mpsc::Receiver<EngineEvent>,
+    sender: SenderSetup,
+    keep_transcripts: bool,
+    failure: Arc<Mutex<Option<String>>>,
+) -> Written {
+    let mut written = Written::default();
+    let mut lines: HashMap<JobId, Vec<TranscriptLine>> = HashMap::new();
+    let mut batch = Vec::with_capacity(BATCH);
+    while let Some(first) = events.blocking_recv() {
+        let mut next = Some(first);
+        while let Some(event) = next.take() {
+            if let Some(record) = take(event, &mut lines, &sender, keep_transcripts) {
+                batch.push(record);
+            }
+            if batch.len() < BATCH {
+                next = events.try_recv().ok();
+            }
+        }
+        if batch.is_empty() || written.failure.is_some() {
+            batch.clear();
+            continue;
+        }
+        match history.insert(&batch) {
+            Ok(()) => {
+                written.rows += batch.len() as u64;
+                written.batches += 1;
+            }
+            Err(e) => {
+                let message = format!("{e}; results from here on are not recorded");
+                tracing::warn!("{message}");
+                *failure.lock().expect("failure lock") = Some(message.clone());
+                written.failure = Some(message);
+            }
+        }
+        batch.clear();
+    }
+    written
+}
+
+/// Keeps a line for its job, or turns a finished job into a record.
+fn take(
+    event: EngineEvent,
+    lines: &mut HashMap<JobId, Vec<TranscriptLine>>,
+    sender: &SenderSetup,
+    keep_transcripts: bool,
+) -> Option<Record> {
+    match event.kind {
+        EventKind::Line(line) => {
+            if keep_transcripts {
+                let kept = lines.entry(event.job).or_default();
+                if kept.len() < MAX_TRANSCRIPT_LINES + 1 {
+                    kept.push(line);
+                }
+            }
+            None
+        }
+        EventKind::Finished(report) => {
+            let kept = lines.remove(&event.job);
+            if report.from_history {
+                return None;
+            }
+            Some(Record {
+                checked_at_ms: super::now_ms(),
+                transcript: kept.map(|l| super::transcript_text(&l)),
+                report: *report,
+                sender: sender.clone(),
+            })
+        }
+        _ => None,
+    }
+}

@@ -81,7 +81,7 @@ fn main() {
     let effects =
         app.add_addresses((0..ROWS).map(|i| (format!("user{i}@domain{}.example", i % 500), 1)));
     for effect in effects {
-        if let Effect::Check { row, address } = effect {
+        if let Effect::Check { row, address, .. } = effect {
             app.bind_job(row, JobId(row as u64));
             let report = report(address, row);
             app.apply(EngineEvent {

@@ -3,7 +3,8 @@
 //! # Module map
 //! ```text
 //! address/     parse + normalise an address (RFC 5321/5322/6531, IDN A-label); typo hints
-//! input/       list loading (text, CSV dialects, BOM, CRLF, bad rows), the one address_key()
+//! input/       list loading (text, CSV dialects, BOM, CRLF, bad rows), the one address_key(),
+//!              shard.rs (batch --shard K/N by domain)
 //! export.rs    one writer per format (CSV, JSONL), for the TUI and batch; annotate.rs
 //! config/      schema and layering (mod.rs), validation (validate.rs), where a value came
 //!              from (origin.rs: file line, environment variable, flag); proxy_url.rs: the
@@ -23,6 +24,8 @@
 //!                config's [[providers]]): who runs the MX hosts, and their rules
 //!   net.rs, proxy.rs   resolver and dialer (direct, SOCKS5, bind, embedded lab)
 //!   event.rs, emit.rs, transcript.rs, stats.rs, notice.rs, context.rs
+//! history/     the verification history in SQLite: store (open, migrate, queries), the
+//!              recorder (one writer fed by the engine's tap), reuse in prepare, run
 //! doctor/      the doctor's checks (the `doctor` command and the TUI's D key)
 //! lab/         embedded lab: in-process DNS and scripted SMTP servers (demo, tests, benches)
 //! cli/         args (option groups, clap env), check, batch, annotate, doctor, config
@@ -37,12 +40,13 @@
 //! # Event flow
 //! 1. A front end submits addresses to [`engine::EngineHandle`]; at most
 //!    `engine.max_in_flight` are in flight, the rest wait as compact entries.
-//! 2. Each admitted address is prepared (syntax, lists, MX, provider) and queued for its
-//!    domain.
+//! 2. Each admitted address is prepared (syntax, a fresh enough result from the history,
+//!    lists, MX, provider) and queued for its domain.
 //! 3. A worker opens a session (per-IP permit, then a global slot) and sends RCPT batches.
 //! 4. Every command, reply and stage goes out as an [`engine::EngineEvent`] on one bounded
 //!    channel, the job's `Finished(Report)` last.
-//! 5. The TUI (`App::apply`) and the commands' writers consume the same stream.
+//! 5. The TUI (`App::apply`) and the commands' writers consume the same stream; the
+//!    history's recorder gets a copy of every line and report through the emitters' tap.
 
 pub mod address;
 pub mod annotate;

@@ -473,3 +473,34 @@ fn shards_partition_a_list_exactly_and_keep_each_domain_in_one() {
     assert_eq!(code, 2);
     assert!(stderr.contains("K must be 0 to N-1"), "{stderr}");
 }
+
+#[test]
+fn a_full_disk_is_said_once_and_the_output_is_still_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    // Make the file, then let it grow by a few pages only.
+    with_db(&db, &["check", "--demo", "alice@lab.test"]);
+    let list = bulk_list(dir.path(), "full", 0, 400);
+    let output = dir.path().join("full.csv");
+    let (code, _, stderr) = mxknock_with_env(
+        &[
+            "batch",
+            "--demo",
+            list.to_str().unwrap(),
+            "--output",
+            output.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+        ],
+        &[HISTORY_ON, BULK, ("MXKNOCK_HISTORY_MAX_PAGES", "40")],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let told: Vec<&str> = stderr.lines().filter(|l| l.contains("full")).collect();
+    assert!(
+        told.iter().any(|l| l.contains("database or disk is full")
+            && l.contains("results from here on are not recorded")),
+        "{stderr}"
+    );
+    let rows = std::fs::read_to_string(&output).unwrap();
+    assert_eq!(rows.lines().count(), 401, "every result is in the output");
+}

@@ -21,6 +21,8 @@ pub struct Entry {
     pub job: JobId,
     /// The address as the user gave it.
     pub address: Box<str>,
+    /// Ask the server even when the history has a recent result (a re-check).
+    pub fresh: bool,
 }
 
 /// The queue and the window's occupancy.
@@ -114,6 +116,7 @@ mod tests {
 
     fn entry(n: u64) -> Entry {
         Entry {
+            fresh: false,
             job: JobId(n),
             address: format!("user{n}@example.test").into(),
         }

@@ -152,6 +152,7 @@ struct JobStarter {
 impl JobStarter {
     fn start(&self, entry: Entry, ticket: Ticket) {
         let address = String::from(entry.address);
+        let reuse = !entry.fresh;
         let emit = Emitter::new(entry.job, self.tx.clone()).with_tap(self.tap.clone());
         let paused = self.paused.clone();
         let ctx = self.ctx.clone();
@@ -166,7 +167,7 @@ impl JobStarter {
             let Ok(permit) = prepare_permits.acquire_owned().await else {
                 return;
             };
-            let prepared = prepare::prepare(&address, &ctx, &emit).await;
+            let prepared = prepare::prepare(&address, &ctx, &emit, reuse).await;
             drop(permit);
             match prepared {
                 prepare::Prep::Done(report) => {
@@ -207,10 +208,20 @@ impl EngineHandle {
     /// Queues `address` (as the user gave it) and returns its job id. Any number may be
     /// submitted: beyond `engine.max_in_flight` they wait as compact entries, in order.
     pub fn submit(&self, address: impl Into<String>) -> JobId {
+        self.push(address.into(), false)
+    }
+
+    /// Queues `address` to be asked again, whatever the history holds (the TUI's re-check).
+    pub fn submit_fresh(&self, address: impl Into<String>) -> JobId {
+        self.push(address.into(), true)
+    }
+
+    fn push(&self, address: String, fresh: bool) -> JobId {
         let job = JobId(self.next_job.fetch_add(1, Ordering::Relaxed));
         self.admission.push(Entry {
             job,
-            address: address.into().into_boxed_str(),
+            address: address.into_boxed_str(),
+            fresh,
         });
         job
     }

@@ -38,7 +38,7 @@ pub enum Prep {
 }
 
 /// Parses `input` and resolves its domain.
-pub async fn prepare(input: &str, ctx: &CheckContext, emit: &Emitter) -> Prep {
+pub async fn prepare(input: &str, ctx: &CheckContext, emit: &Emitter, reuse: bool) -> Prep {
     let started = Instant::now();
     let address = match Address::parse(input) {
         Ok(address) => address,
@@ -50,7 +50,7 @@ pub async fn prepare(input: &str, ctx: &CheckContext, emit: &Emitter) -> Prep {
             ));
         }
     };
-    if let Some(report) = from_history(input, &address, ctx, emit).await {
+    if reuse && let Some(report) = from_history(input, &address, ctx, emit).await {
         return Prep::Done(report);
     }
     let mut report = Report::new(input, Reason::Ok, "");

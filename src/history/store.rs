@@ -190,6 +190,17 @@ impl History {
             }
             other => Refusal::Failed(other),
         })?;
+        // A full disk, on demand: the tests' way to make every write past this size fail as
+        // SQLITE_FULL (`MXKNOCK_HISTORY_MAX_PAGES`, pages of 4 KiB; not for users).
+        if let Some(pages) = std::env::var("MXKNOCK_HISTORY_MAX_PAGES")
+            .ok()
+            .and_then(|v| v.parse::<i64>().ok())
+        {
+            history
+                .conn
+                .pragma_update(None, "max_page_count", pages)
+                .map_err(sql)?;
+        }
         Ok(history)
     }
 

@@ -380,8 +380,16 @@ fn answer(app: &mut App, question: Question, key: &KeyEvent) -> Vec<Effect> {
 pub fn carry_out(app: &mut App, engine: &EngineHandle, effects: Vec<Effect>) {
     for effect in effects {
         match effect {
-            Effect::Check { row, address } => {
-                let job = engine.submit(address);
+            Effect::Check {
+                row,
+                address,
+                fresh,
+            } => {
+                let job = if fresh {
+                    engine.submit_fresh(address)
+                } else {
+                    engine.submit(address)
+                };
                 app.bind_job(row, job);
             }
             Effect::Load(path) => {

@@ -16,7 +16,11 @@ impl App {
         for (address, count) in entries {
             let row = self.rows.len();
             self.rows.push(Row::new(address.clone(), count));
-            effects.push(Effect::Check { row, address });
+            effects.push(Effect::Check {
+                row,
+                address,
+                fresh: false,
+            });
         }
         self.view_dirty = true;
         effects
@@ -81,6 +85,7 @@ impl App {
         Effect::Check {
             row,
             address: r.address.to_string(),
+            fresh: true,
         }
     }
 }

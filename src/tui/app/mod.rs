@@ -74,7 +74,12 @@ pub enum Mode {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
     /// Start checking the address of this row.
-    Check { row: usize, address: String },
+    Check {
+        row: usize,
+        address: String,
+        /// Ask the server even if the history has a recent result (a re-check).
+        fresh: bool,
+    },
     /// Load a list file.
     Load(PathBuf),
     /// Write the shown rows to a file (CSV or JSONL by extension); an existing file only

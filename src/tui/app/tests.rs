@@ -160,7 +160,8 @@ fn recheck_replaces_the_job_and_ignores_the_old_one() {
         effects,
         [Effect::Check {
             row: 0,
-            address: "user0@domain0.test".into()
+            address: "user0@domain0.test".into(),
+            fresh: true,
         }]
     );
     assert_eq!(app.counts, [0; 4]);
@@ -235,7 +236,8 @@ fn adding_an_address_from_the_prompt_starts_a_check_and_selects_it() {
         effects,
         [Effect::Check {
             row: 3,
-            address: "new@x.test".into()
+            address: "new@x.test".into(),
+            fresh: false,
         }]
     );
     assert_eq!(app.selected_row(), Some(3));
@@ -425,7 +427,7 @@ fn checks(effects: &[Effect]) -> Vec<(usize, &str)> {
     effects
         .iter()
         .map(|e| match e {
-            Effect::Check { row, address } => (*row, address.as_str()),
+            Effect::Check { row, address, .. } => (*row, address.as_str()),
             other => panic!("not a check: {other:?}"),
         })
         .collect()

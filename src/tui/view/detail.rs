@@ -158,6 +158,14 @@ fn report_lines<'a>(report: &'a Report, row: &'a Row, theme: &Theme) -> Vec<Line
         field("why", report.detail.clone(), theme),
         field("score", format!("{}/100", report.score), theme),
     ];
+    if let Some(at) = &report.checked_at {
+        let when = if report.from_history {
+            format!("{at}, from history (not asked again; r re-checks)")
+        } else {
+            at.clone()
+        };
+        lines.push(field("checked", when, theme));
+    }
     let flags = report.flags.names();
     lines.push(field(
         "flags",

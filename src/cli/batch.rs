@@ -136,7 +136,9 @@ pub async fn run(
                         summary.add(report.verdict);
                         summary.from_history += usize::from(report.from_history);
                         progress.inc(1);
-                        progress.set_message(summary.counts(greylisted.len()));
+                        if !progress.is_hidden() {
+                            progress.set_message(summary.counts(greylisted.len()));
+                        }
                     }
                 }
                 None => break None,

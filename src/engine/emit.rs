@@ -49,12 +49,20 @@ impl Emitter {
         self.start.elapsed()
     }
 
-    /// Sends any event kind (and logs it for `-v`: see [`log`]).
+    /// Sends any event kind (and logs it for `-v`: see [`log`]); lines and reports go to the
+    /// tap too, but for a result taken from the history, which is not recorded again.
     pub async fn send(&self, kind: EventKind) {
+        let recorded = match &kind {
+            EventKind::Line(_) => true,
+            EventKind::Finished(report) => !report.from_history,
+            _ => false,
+        };
+        self.deliver(kind, recorded).await;
+    }
+
+    async fn deliver(&self, kind: EventKind, tapped: bool) {
         log(self.job, &kind);
-        if let Some(tap) = &self.tap
-            && matches!(kind, EventKind::Line(_) | EventKind::Finished(_))
-        {
+        if tapped && let Some(tap) = &self.tap {
             let copy = EngineEvent {
                 job: self.job,
                 kind: kind.clone(),
@@ -78,6 +86,19 @@ impl Emitter {
     /// An info line (`===`).
     pub async fn info(&self, text: impl Into<String>) {
         self.line(Direction::Info, false, text.into(), None).await;
+    }
+
+    /// An info line that the history's recorder does not see: for a job that ends with a
+    /// result from the history, which is not recorded again.
+    pub async fn info_unrecorded(&self, text: impl Into<String>) {
+        let line = TranscriptLine {
+            at: self.elapsed(),
+            direction: Direction::Info,
+            tls: false,
+            text: text.into(),
+            response_time: None,
+        };
+        self.deliver(EventKind::Line(line), false).await;
     }
 
     /// A transcript line.

@@ -140,7 +140,7 @@ async fn from_history(
     report.address = input.to_string();
     report.from_history = true;
     report.checked_at = Some(crate::history::rfc3339(found.checked_at_ms));
-    emit.info(format!(
+    emit.info_unrecorded(format!(
         "from history, checked {} ago ({}): {} / {}; --fresh asks again",
         crate::history::age(found.checked_at_ms, crate::history::now_ms()),
         report.checked_at.as_deref().unwrap_or_default(),

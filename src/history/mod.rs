@@ -81,18 +81,65 @@ pub fn transcript_text(lines: &[TranscriptLine]) -> String {
 }
 
 /// The engine's read side of the history: which results may stand in for a new check.
+///
+/// Its lookups share one read transaction, renewed every [`READ_SNAPSHOT`] lookups or
+/// [`READ_SNAPSHOT_AGE`]: a statement outside a transaction takes and drops SQLite's WAL read
+/// lock (file-lock system calls) each time, which cost more than the lookup itself over a
+/// list answered from the history. Renewing it keeps checkpoints (which wait for readers)
+/// going and lets results recorded meanwhile be seen.
 pub struct Reuse {
-    history: Mutex<History>,
+    /// One connection per worker thread or so: a lookup takes whichever is free, so lookups
+    /// on different threads do not wait for each other.
+    readers: Vec<Mutex<Reader>>,
+    next: std::sync::atomic::AtomicUsize,
     max_age: Duration,
 }
 
+/// The connection and its read transaction.
+struct Reader {
+    history: History,
+    lookups: u32,
+    since: std::time::Instant,
+}
+
+/// Lookups in one read transaction.
+const READ_SNAPSHOT: u32 = 5_000;
+
+/// Longest life of one read transaction.
+const READ_SNAPSHOT_AGE: Duration = Duration::from_millis(500);
+
 impl Reuse {
-    /// Results younger than `max_age` are reused; `Duration::ZERO` reuses none.
-    pub fn new(history: History, max_age: Duration) -> Reuse {
+    /// Results younger than `max_age` are reused; `Duration::ZERO` reuses none. `readers`:
+    /// connections to the history (at least one).
+    pub fn new(readers: Vec<History>, max_age: Duration) -> Reuse {
+        let readers = readers
+            .into_iter()
+            .map(|history| {
+                Mutex::new(Reader {
+                    history,
+                    lookups: 0,
+                    since: std::time::Instant::now(),
+                })
+            })
+            .collect();
         Reuse {
-            history: Mutex::new(history),
+            readers,
+            next: std::sync::atomic::AtomicUsize::new(0),
             max_age,
         }
+    }
+
+    /// A free reader, else the next one in turn.
+    fn reader(&self) -> std::sync::MutexGuard<'_, Reader> {
+        for reader in &self.readers {
+            if let Ok(guard) = reader.try_lock() {
+                return guard;
+            }
+        }
+        let turn = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.readers[turn % self.readers.len()]
+            .lock()
+            .expect("history lock")
     }
 
     /// The stored result that answers `address` (its normalised form), if one is young enough
@@ -102,9 +149,25 @@ impl Reuse {
             return None;
         }
         let since = now_ms() - self.max_age.as_millis() as i64;
-        let history = self.history.lock().expect("history lock");
-        match history.fresh(address, since) {
-            Ok(found) => found,
+        let mut reader = self.reader();
+        let renew = reader.lookups == 0
+            || reader.lookups >= READ_SNAPSHOT
+            || reader.since.elapsed() >= READ_SNAPSHOT_AGE;
+        if renew {
+            reader.history.renew_read_snapshot(reader.lookups > 0);
+            reader.lookups = 0;
+            reader.since = std::time::Instant::now();
+        }
+        reader.lookups += 1;
+        let found = reader.history.fresh_raw(address, since);
+        drop(reader);
+        match found.map(|raw| raw.map(store::RawCheck::decode)) {
+            Ok(Some(Ok(check))) => Some(check),
+            Ok(None) => None,
+            Ok(Some(Err(e))) => {
+                tracing::warn!("history: a stored report does not read back: {e}");
+                None
+            }
             Err(e) => {
                 tracing::warn!("{e}");
                 None

@@ -1,8 +1,9 @@
 //! The history's one writer: a thread of its own that takes the engine's events (a copy of
 //! each transcript line and finished report, through the emitters' tap), keeps each job's
 //! lines until its report comes, and commits the finished checks in small batches: whatever
-//! has arrived when it gets to write, at most [`BATCH`] rows per transaction. A kill loses at
-//! most the batch not yet committed. A write that fails (a full disk) is reported once, and
+//! has arrived when it gets to write, at most [`BATCH`] rows per transaction, then, when it
+//! has caught up, a pause of [`GATHER`] for the next to gather. A kill loses the checks not
+//! yet committed: the batch being written and what waits in the tap ([`TAP_BUFFER`] events). A write that fails (a full disk) is reported once, and
 //! recording stops; the run and its output go on.
 
 use std::collections::HashMap;
@@ -18,8 +19,15 @@ use crate::engine::transcript::TranscriptLine;
 /// Most rows in one transaction.
 pub const BATCH: usize = 512;
 
-/// Events the tap may hold before the engine waits for the writer.
-const TAP_BUFFER: usize = 8192;
+/// Events the tap may hold before the engine waits for the writer: this bounds how far the
+/// checks can run ahead of what is committed (each check's report is one event).
+pub const TAP_BUFFER: usize = 2048;
+
+/// When the writer has caught up (the tap ran dry and the batch was small), it lets events
+/// gather this long before it looks again: one wake-up per pause instead of one per event (a
+/// check sends some twenty lines), which on a busy machine cost more than the writing. Behind,
+/// it does not pause.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(25);
 
 /// Transcript lines kept per check; a longer conversation is cut, with a note.
 pub const MAX_TRANSCRIPT_LINES: usize = 400;
@@ -89,16 +97,22 @@ fn write_all(
     let mut batch = Vec::with_capacity(BATCH);
     while let Some(first) = events.blocking_recv() {
         let mut next = Some(first);
+        let mut dry = false;
         while let Some(event) = next.take() {
             if let Some(record) = take(event, &mut lines, &sender, keep_transcripts) {
                 batch.push(record);
             }
             if batch.len() < BATCH {
                 next = events.try_recv().ok();
+                dry = next.is_none();
             }
         }
+        let caught_up = dry && batch.len() < BATCH / 8;
         if batch.is_empty() || written.failure.is_some() {
             batch.clear();
+            if caught_up {
+                std::thread::sleep(GATHER);
+            }
             continue;
         }
         match history.insert(&batch) {
@@ -114,6 +128,9 @@ fn write_all(
             }
         }
         batch.clear();
+        if caught_up {
+            std::thread::sleep(GATHER);
+        }
     }
     written
 }

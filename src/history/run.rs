@@ -50,7 +50,11 @@ impl RunHistory {
                 aside.display()
             );
         }
-        let reader = History::open(&path).map_err(|e| e.to_string())?.history;
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
+        let readers = (0..threads)
+            .map(|_| History::open(&path).map(|o| o.history))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string())?;
         let max_age = if fresh {
             Duration::ZERO
         } else {
@@ -64,7 +68,7 @@ impl RunHistory {
         let (recorder, tap) = Recorder::start(opened.history, sender, config.history.transcripts);
         Ok(RunHistory {
             engine: EngineHistory {
-                reuse: Some(Arc::new(Reuse::new(reader, max_age))),
+                reuse: Some(Arc::new(Reuse::new(readers, max_age))),
                 tap: Some(tap),
             },
             recorder: Some(recorder),

@@ -8,7 +8,7 @@ pub const APPLICATION_ID: i32 = 0x6d78_6b6e;
 
 /// The migrations, in order: entry `i` takes the database from version `i` to `i + 1`.
 pub const MIGRATIONS: &[&str] = &[
-    // 1: checks, domains, pending greylisting re-checks.
+    // 1: checks (and their transcripts), domains, pending greylisting re-checks.
     "
     CREATE TABLE checks (
         id              INTEGER PRIMARY KEY,
@@ -35,7 +35,12 @@ pub const MIGRATIONS: &[&str] = &[
         route           TEXT NOT NULL,
         checked_at      INTEGER NOT NULL,
         report          TEXT NOT NULL,
-        transcript      TEXT
+        has_transcript  INTEGER NOT NULL DEFAULT 0
+    );
+    -- Apart, so that a check's row stays small: a lookup reads the row, not its conversation.
+    CREATE TABLE transcripts (
+        check_id        INTEGER PRIMARY KEY REFERENCES checks (id),
+        text            TEXT NOT NULL
     );
     CREATE INDEX checks_by_address ON checks (normalized, checked_at);
     CREATE INDEX checks_by_domain ON checks (domain, checked_at);

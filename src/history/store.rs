@@ -217,6 +217,14 @@ impl History {
         self.conn
             .pragma_update(None, "synchronous", "NORMAL")
             .map_err(sql)?;
+        // Reads through a memory map and a larger page cache: a list answered from the
+        // history is a lookup per address, which otherwise costs a read system call per page.
+        self.conn
+            .pragma_update(None, "mmap_size", 256 * 1024 * 1024)
+            .map_err(sql)?;
+        self.conn
+            .pragma_update(None, "cache_size", -32 * 1024)
+            .map_err(sql)?;
         // IMMEDIATE: two processes opening a new file at once migrate it one after the other,
         // the second finding the work done.
         let tx = self
@@ -272,9 +280,12 @@ impl History {
                     "INSERT INTO checks (address, normalized, domain, verdict, reason, detail, \
                      flags, provider, mx, smtp_host, smtp_ip, smtp_code, enhanced_code, \
                      smtp_message, tls, catch_all, score, duration_ms, helo, mail_from, route, \
-                     checked_at, report, transcript) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, \
+                     checked_at, report, has_transcript) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, \
                      ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
                 )
+                .map_err(sql)?;
+            let mut transcript = tx
+                .prepare_cached("INSERT INTO transcripts (check_id, text) VALUES (?1, ?2)")
                 .map_err(sql)?;
             let mut domain = tx
                 .prepare_cached(
@@ -288,6 +299,8 @@ impl History {
                      refused_at = coalesce(excluded.refused_at, refused_at)",
                 )
                 .map_err(sql)?;
+            let mut facts: std::collections::HashMap<String, DomainFacts> =
+                std::collections::HashMap::new();
             for record in records {
                 let report = &record.report;
                 let key = key_of(report);
@@ -306,13 +319,13 @@ impl History {
                     .execute(params![
                         report.address,
                         key,
-                        domain_name,
+                        &domain_name,
                         report.verdict.as_str(),
                         report.reason.as_str(),
                         report.detail,
                         report.flags.names().join(","),
                         report.provider.as_ref().map(|p| p.id.as_str()),
-                        mx,
+                        &mx,
                         smtp.map(|s| s.host.as_str()),
                         smtp.map(|s| s.ip.as_str()),
                         smtp.and_then(|s| s.code),
@@ -327,24 +340,36 @@ impl History {
                         record.sender.route,
                         record.checked_at_ms,
                         json,
-                        record.transcript,
+                        record.transcript.is_some(),
                     ])
                     .map_err(sql)?;
-                let at = record.checked_at_ms;
-                let refused = (report.reason == Reason::Blocked).then_some(report.detail.as_str());
-                if mx.is_some() || report.catch_all.is_some() || refused.is_some() {
-                    domain
-                        .execute(params![
-                            domain_name,
-                            mx,
-                            mx.as_ref().map(|_| at),
-                            report.catch_all,
-                            report.catch_all.map(|_| at),
-                            refused,
-                            refused.map(|_| at),
-                        ])
+                if let Some(text) = &record.transcript {
+                    transcript
+                        .execute(params![tx.last_insert_rowid(), text])
                         .map_err(sql)?;
                 }
+                let at = record.checked_at_ms;
+                let refused = (report.reason == Reason::Blocked).then(|| report.detail.clone());
+                if mx.is_some() || report.catch_all.is_some() || refused.is_some() {
+                    let fact = facts.entry(domain_name).or_default();
+                    fact.mx = mx.map(|m| (m, at)).or(fact.mx.take());
+                    fact.catch_all = report.catch_all.map(|c| (c, at)).or(fact.catch_all);
+                    fact.refused_us = refused.map(|r| (r, at)).or(fact.refused_us.take());
+                }
+            }
+            // One upsert per domain per batch, with its newest facts.
+            for (name, fact) in facts {
+                domain
+                    .execute(params![
+                        name,
+                        fact.mx.as_ref().map(|(m, _)| m),
+                        fact.mx.as_ref().map(|(_, at)| at),
+                        fact.catch_all.map(|(c, _)| c),
+                        fact.catch_all.map(|(_, at)| at),
+                        fact.refused_us.as_ref().map(|(r, _)| r),
+                        fact.refused_us.as_ref().map(|(_, at)| at),
+                    ])
+                    .map_err(sql)?;
             }
         }
         tx.commit().map_err(sql)
@@ -354,10 +379,22 @@ impl History {
     /// new check: never an unknown one (greylisted, blocked, timeout ...), which says nothing
     /// about the mailbox.
     pub fn fresh(&self, address: &str, since_ms: i64) -> Result<Option<StoredCheck>, HistoryError> {
+        self.fresh_raw(address, since_ms)?
+            .map(|raw| raw.decode().map_err(|e| self.sql(e)))
+            .transpose()
+    }
+
+    /// [`History::fresh`] with the report still JSON, so that a caller holding a lock on this
+    /// connection can parse it after letting go.
+    pub fn fresh_raw(
+        &self,
+        address: &str,
+        since_ms: i64,
+    ) -> Result<Option<RawCheck>, HistoryError> {
         let mut query = self
             .conn
             .prepare_cached(
-                "SELECT id, report, checked_at, transcript IS NOT NULL, helo, mail_from, route \
+                "SELECT id, report, checked_at, has_transcript, helo, mail_from, route \
                  FROM checks WHERE normalized = ?1 AND checked_at >= ?2 AND verdict != ?3 \
                  ORDER BY checked_at DESC, id DESC LIMIT 1",
             )
@@ -365,10 +402,19 @@ impl History {
         query
             .query_row(
                 params![address_key(address), since_ms, Verdict::Unknown.as_str()],
-                stored_check,
+                raw_check,
             )
             .optional()
             .map_err(|e| self.sql(e))
+    }
+
+    /// Ends the read transaction `open` says is under way, and begins a new one (deferred: it
+    /// takes its snapshot at the next read). Errors are logged: lookups then run without one.
+    pub fn renew_read_snapshot(&self, open: bool) {
+        let sql = if open { "COMMIT; BEGIN" } else { "BEGIN" };
+        if let Err(e) = self.conn.execute_batch(sql) {
+            tracing::debug!("history read snapshot: {e}");
+        }
     }
 
     /// The past checks of an address, or of every address at a domain (`@domain`), newest
@@ -381,7 +427,7 @@ impl History {
         let mut query = self
             .conn
             .prepare_cached(&format!(
-                "SELECT id, report, checked_at, transcript IS NOT NULL, helo, mail_from, route \
+                "SELECT id, report, checked_at, has_transcript, helo, mail_from, route \
                  FROM checks WHERE {column} = ?1 ORDER BY checked_at DESC, id DESC LIMIT ?2"
             ))
             .map_err(|e| self.sql(e))?;
@@ -394,9 +440,11 @@ impl History {
     /// The stored transcript of check `id`, if it was kept.
     pub fn transcript(&self, id: i64) -> Result<Option<String>, HistoryError> {
         self.conn
-            .query_row("SELECT transcript FROM checks WHERE id = ?1", [id], |row| {
-                row.get::<_, Option<String>>(0)
-            })
+            .query_row(
+                "SELECT text FROM transcripts WHERE check_id = ?1",
+                [id],
+                |row| row.get::<_, Option<String>>(0),
+            )
             .optional()
             .map(Option::flatten)
             .map_err(|e| self.sql(e))
@@ -461,15 +509,36 @@ fn pair<T>(value: Option<T>, at: Option<i64>) -> Option<(T, i64)> {
     value.zip(at)
 }
 
+/// A stored check with its report still JSON.
+pub struct RawCheck {
+    id: i64,
+    json: String,
+    checked_at_ms: i64,
+    has_transcript: bool,
+    sender: SenderSetup,
+}
+
+impl RawCheck {
+    /// The check, its report parsed.
+    pub fn decode(self) -> rusqlite::Result<StoredCheck> {
+        let report: Report = serde_json::from_str(&self.json).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e))
+        })?;
+        Ok(StoredCheck {
+            id: self.id,
+            report,
+            checked_at_ms: self.checked_at_ms,
+            has_transcript: self.has_transcript,
+            sender: self.sender,
+        })
+    }
+}
+
 /// A row of `SELECT id, report, checked_at, has_transcript, helo, mail_from, route`.
-fn stored_check(row: &rusqlite::Row) -> rusqlite::Result<StoredCheck> {
-    let json: String = row.get(1)?;
-    let report: Report = serde_json::from_str(&json).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e))
-    })?;
-    Ok(StoredCheck {
+fn raw_check(row: &rusqlite::Row) -> rusqlite::Result<RawCheck> {
+    Ok(RawCheck {
         id: row.get(0)?,
-        report,
+        json: row.get(1)?,
         checked_at_ms: row.get(2)?,
         has_transcript: row.get(3)?,
         sender: SenderSetup {
@@ -478,6 +547,11 @@ fn stored_check(row: &rusqlite::Row) -> rusqlite::Result<StoredCheck> {
             route: row.get(6)?,
         },
     })
+}
+
+/// A row of `SELECT id, report, checked_at, has_transcript, helo, mail_from, route`, parsed.
+fn stored_check(row: &rusqlite::Row) -> rusqlite::Result<StoredCheck> {
+    raw_check(row)?.decode()
 }
 
 /// The key a report is stored under: its normalised address, else the address as given.

@@ -5,7 +5,7 @@
 mod common;
 
 use common::mxknock_with_env;
-use common::tmux::Tmux;
+use common::tmux::{Tmux, demo_command};
 
 #[test]
 fn a_known_address_shows_from_history_and_r_asks_again() {
@@ -18,11 +18,10 @@ fn a_known_address_shows_from_history_and_r_asks_again() {
     assert_eq!(code, 0, "{stderr}");
     let list = dir.path().join("list.txt");
     std::fs::write(&list, "alice@lab.test\n").unwrap();
-    let command = format!(
-        "exec env MXKNOCK_LAB_LATENCY_MS=2 MXKNOCK_GREYLIST_WAIT=0 MXKNOCK_NO_HISTORY=0 NO_COLOR=1 HOME='{home}' XDG_CONFIG_HOME='{home}' '{bin}' --demo --db '{db_arg}' '{list}'",
-        home = dir.path().display(),
-        bin = env!("CARGO_BIN_EXE_mxknock"),
-        list = list.display(),
+    let command = demo_command(
+        dir.path(),
+        "MXKNOCK_NO_HISTORY=0",
+        &format!("--db '{db_arg}' '{}'", list.display()),
     );
     let Some(tmux) = Tmux::start(&command, dir.path()) else {
         eprintln!("skipped: tmux is not installed");

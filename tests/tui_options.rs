@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::tmux::Tmux;
+use common::tmux::{Tmux, demo_command};
 
 /// Starts the demo TUI with `extra` arguments and `config` as its config file, waits until
 /// it has drawn, and returns tmux's `mouse_any_flag` for its pane (None without tmux).
@@ -21,11 +21,10 @@ fn mouse_flag(extra: &str, config: &str) -> Option<String> {
 fn start_demo(dir: &std::path::Path, extra: &str, config: &str) -> Option<Tmux> {
     let config_path = dir.join("config.toml");
     std::fs::write(&config_path, config).unwrap();
-    let command = format!(
-        "exec env MXKNOCK_LAB_LATENCY_MS=2 MXKNOCK_GREYLIST_WAIT=0 NO_COLOR=1 HOME='{home}' XDG_CONFIG_HOME='{home}' '{bin}' --demo --config '{config}' {extra}",
-        home = dir.display(),
-        bin = env!("CARGO_BIN_EXE_mxknock"),
-        config = config_path.display(),
+    let command = demo_command(
+        dir,
+        "",
+        &format!("--config '{}' {extra}", config_path.display()),
     );
     Tmux::start(&command, dir)
 }

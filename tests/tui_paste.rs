@@ -6,19 +6,14 @@
 
 mod common;
 
-use common::tmux::Tmux;
+use common::tmux::{Tmux, demo_command};
 
 #[test]
 fn a_three_line_paste_into_the_add_prompt_adds_three_rows_and_does_not_quit() {
     let dir = tempfile::tempdir().unwrap();
     let list = dir.path().join("list.txt");
     std::fs::write(&list, "alice@lab.test\n").unwrap();
-    let command = format!(
-        "exec env MXKNOCK_LAB_LATENCY_MS=2 MXKNOCK_GREYLIST_WAIT=0 NO_COLOR=1 HOME='{home}' XDG_CONFIG_HOME='{home}' '{bin}' --demo '{list}'",
-        home = dir.path().display(),
-        bin = env!("CARGO_BIN_EXE_mxknock"),
-        list = list.display(),
-    );
+    let command = demo_command(dir.path(), "", &format!("'{}'", list.display()));
     let Some(tmux) = Tmux::start(&command, dir.path()) else {
         eprintln!("skipped: tmux is not installed");
         return;

@@ -71,9 +71,18 @@ pub fn run(args: &HistoryCommandArgs) -> anyhow::Result<i32> {
         return Ok(exit::OK);
     }
     let now = now_ms();
+    let domain_wide = key.starts_with('@');
     for (i, check) in checks.iter().enumerate() {
-        let older = checks.get(i + 1).map(|c| c.report.verdict);
-        writeln!(out, "{}", check_line(check, older, now, color))?;
+        // The check before this one of the same address (a domain lists several).
+        let older = checks[i + 1..]
+            .iter()
+            .find(|c| c.report.normalized == check.report.normalized)
+            .map(|c| c.report.verdict);
+        let mut line = check_line(check, older, now, color);
+        if domain_wide {
+            line = format!("{}  {line}", terminal_safe(&check.report.address));
+        }
+        writeln!(out, "{line}")?;
         if args.transcript {
             match history.transcript(check.id)? {
                 Some(text) => write!(out, "{text}")?,
@@ -285,6 +294,7 @@ fn read_reports(file: &Path) -> std::io::Result<(Vec<Record>, usize)> {
                     transcript: None,
                     sender: SenderSetup {
                         route: route.clone(),
+                        asked_mx_hosts: true,
                         ..SenderSetup::default()
                     },
                     checked_at_ms,

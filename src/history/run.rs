@@ -64,6 +64,7 @@ impl RunHistory {
             helo: config.helo_name(),
             mail_from: config.smtp.from.clone(),
             route: route(config, demo),
+            asked_mx_hosts: config.smtp.server.as_deref().is_none_or(str::is_empty),
         };
         let (recorder, tap) = Recorder::start(opened.history, sender, config.history.transcripts);
         Ok(RunHistory {

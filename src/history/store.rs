@@ -62,6 +62,9 @@ pub struct SenderSetup {
     pub mail_from: String,
     /// How we reached the servers: `direct`, `bind 192.0.2.7`, `proxy socks5://...`, `lab`.
     pub route: String,
+    /// The checks asked each domain's own MX hosts (not a `--server`), so what they found
+    /// (catch-all, refused us) is a fact of the domain.
+    pub asked_mx_hosts: bool,
 }
 
 /// A past check as stored.
@@ -350,7 +353,8 @@ impl History {
                 }
                 let at = record.checked_at_ms;
                 let refused = (report.reason == Reason::Blocked).then(|| report.detail.clone());
-                if mx.is_some() || report.catch_all.is_some() || refused.is_some() {
+                let facts_hold = record.sender.asked_mx_hosts;
+                if facts_hold && (mx.is_some() || report.catch_all.is_some() || refused.is_some()) {
                     let fact = facts.entry(domain_name).or_default();
                     fact.mx = mx.map(|m| (m, at)).or(fact.mx.take());
                     fact.catch_all = report.catch_all.map(|c| (c, at)).or(fact.catch_all);
@@ -544,6 +548,7 @@ fn raw_check(row: &rusqlite::Row) -> rusqlite::Result<RawCheck> {
         sender: SenderSetup {
             helo: row.get(4)?,
             mail_from: row.get(5)?,
+            asked_mx_hosts: !row.get::<_, String>(6)?.contains("--server"),
             route: row.get(6)?,
         },
     })

@@ -14,6 +14,17 @@ pub struct Tmux {
     socket: PathBuf,
 }
 
+/// The shell command that runs the demo TUI with `args` (shell-quoted by the caller) in a
+/// clean environment of `dir`: the lab answering after 2 ms, no greylisting wait, no colour,
+/// no user config, and `env` (`NAME=value` words) on top.
+pub fn demo_command(dir: &Path, env: &str, args: &str) -> String {
+    format!(
+        "exec env MXKNOCK_LAB_LATENCY_MS=2 MXKNOCK_GREYLIST_WAIT=0 NO_COLOR=1 HOME='{home}' XDG_CONFIG_HOME='{home}' {env} '{bin}' --demo {args}",
+        home = dir.display(),
+        bin = env!("CARGO_BIN_EXE_mxknock"),
+    )
+}
+
 impl Tmux {
     /// Starts `command` in a 120x40 session, or None when tmux is not installed.
     pub fn start(command: &str, dir: &Path) -> Option<Tmux> {

@@ -6,9 +6,10 @@
 # MXKNOCK_* from the caller) and the test's config file.
 mxknock() { mxknock_config "$WORK/mxknock.toml" "$@"; }
 
-# mxknock_config CONFIG ARGS...: the same with another config file.
+# mxknock_config CONFIG ARGS...: the same with another config file. No history: each
+# scenario asks its server, even for an address an earlier scenario checked.
 mxknock_config() {
-    in_ns env -i PATH="$PATH" HOME="$WORK" "$BIN" "$2" --config "$1" "${@:3}"
+    in_ns env -i PATH="$PATH" HOME="$WORK" MXKNOCK_NO_HISTORY=1 "$BIN" "$2" --config "$1" "${@:3}"
 }
 
 # The reply that decided a report, as the note quotes it: code, enhanced code, text.

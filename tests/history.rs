@@ -507,3 +507,90 @@ fn a_full_disk_is_said_once_and_the_output_is_still_complete() {
     let rows = std::fs::read_to_string(&output).unwrap();
     assert_eq!(rows.lines().count(), 401, "every result is in the output");
 }
+
+#[test]
+fn a_greylisting_recheck_survives_the_process_and_fires_on_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[engine]\ngreylist_schedule = [4.0]\ngreylist_max_wait = 20.0\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut all: Vec<String> = ["check", "--demo", "--config", config, "--db"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        all.push(db.to_str().unwrap().to_string());
+        all.extend(extra.iter().map(|s| s.to_string()));
+        all.push("alice@greylist.test".into());
+        all
+    };
+    // The first run is greylisted, schedules its re-check, and is killed while it waits.
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mxknock"));
+    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("MXKNOCK_")) {
+        command.env_remove(name);
+    }
+    let mut first = command
+        .args(args(&[]))
+        .env("MXKNOCK_LAB_LATENCY_MS", "2")
+        .env("MXKNOCK_LAB_GREYLIST_SECS", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pending = || -> i64 {
+        rusqlite::Connection::open(&db)
+            .and_then(|c| c.query_row("SELECT count(*) FROM pending", [], |r| r.get(0)))
+            .unwrap_or(0)
+    };
+    let started = Instant::now();
+    while pending() == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no re-check recorded"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let scheduled = Instant::now();
+    first.kill().unwrap();
+    first.wait().unwrap();
+    // The next run waits for that re-check's time instead of asking at once.
+    let refs: Vec<String> = args(&["--json", "--transcript"]);
+    let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
+    let (code, stdout, stderr) = mxknock_with_env(
+        &refs,
+        &[
+            HISTORY_ON,
+            ("MXKNOCK_LAB_GREYLIST_SECS", "1"),
+            ("MXKNOCK_GREYLIST_WAIT", "20"),
+        ],
+    );
+    let finished = scheduled.elapsed();
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let report: Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(report["verdict"], "deliverable");
+    let lines = report["transcript"].as_array().unwrap();
+    assert!(
+        lines[0]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("greylisted in an earlier run: its re-check is due in"),
+        "{lines:?}"
+    );
+    let first_rcpt = lines
+        .iter()
+        .find(|l| l["text"].as_str().unwrap().starts_with("RCPT TO:"))
+        .expect("a RCPT");
+    // Due 4 s after it was scheduled: the first RCPT of the second run comes no sooner.
+    let rcpt_at = Duration::from_millis(first_rcpt["at_ms"].as_u64().unwrap());
+    assert!(finished >= Duration::from_secs(4), "{finished:?}");
+    assert!(
+        rcpt_at >= Duration::from_millis(2500),
+        "RCPT at {rcpt_at:?}"
+    );
+    assert_eq!(pending(), 0, "done, so no longer pending");
+}

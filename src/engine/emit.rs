@@ -49,13 +49,13 @@ impl Emitter {
         self.start.elapsed()
     }
 
-    /// Sends any event kind (and logs it for `-v`: see [`log`]); lines and reports go to the
-    /// tap too, but for a result taken from the history, which is not recorded again.
+    /// Sends any event kind (and logs it for `-v`: see [`log`]); the job's address, its lines,
+    /// its greylisting re-checks and its report go to the tap too (the recorder leaves out a
+    /// result taken from the history).
     pub async fn send(&self, kind: EventKind) {
         let recorded = match &kind {
-            EventKind::Line(_) => true,
-            EventKind::Finished(report) => !report.from_history,
-            _ => false,
+            EventKind::Queued { .. } | EventKind::Line(_) | EventKind::Finished(_) => true,
+            EventKind::Stage(stage) => matches!(stage, super::event::Stage::Greylisted(_)),
         };
         self.deliver(kind, recorded).await;
     }

@@ -164,6 +164,9 @@ impl JobStarter {
             })
             .await;
             wait_unpaused(paused).await;
+            if reuse {
+                wait_for_pending_recheck(&address, &ctx, &emit).await;
+            }
             let Ok(permit) = prepare_permits.acquire_owned().await else {
                 return;
             };
@@ -188,6 +191,23 @@ impl JobStarter {
             }
         });
     }
+}
+
+/// Waits out a greylisting re-check that an earlier run scheduled for `address` and did not
+/// live to make (the TUI closed, a batch stopped): asking sooner would only be greylisted again
+/// and restart the server's clock.
+async fn wait_for_pending_recheck(address: &str, ctx: &CheckContext, emit: &Emitter) {
+    let Some(wait) = ctx.reuse.as_ref().and_then(|r| r.pending_wait(address)) else {
+        return;
+    };
+    emit.stage(Stage::Greylisted(wait.as_secs_f64().ceil() as u64))
+        .await;
+    emit.info(format!(
+        "greylisted in an earlier run: its re-check is due in {:.0} s; waiting for it",
+        wait.as_secs_f64()
+    ))
+    .await;
+    tokio::time::sleep(wait).await;
 }
 
 /// Submits work to a running engine. Dropping it lets the event stream end once all jobs finish.

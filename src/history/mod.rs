@@ -8,7 +8,8 @@
 //! - [`run`]: the history as one command's run uses it (on or off, fresh, the recorder to
 //!   wait for at the end).
 //! - [`Reuse`]: the engine's read side: the freshest result of an address younger than
-//!   `history.reuse_for`, never an unknown one.
+//!   `history.reuse_for`, never an unknown one; and the greylisting re-check an earlier run
+//!   left pending, which a new check of the address waits for.
 //!
 //! Transcripts are kept capped (at most [`recorder::MAX_TRANSCRIPT_LINES`] lines and
 //! [`recorder::MAX_TRANSCRIPT_BYTES`] bytes of their text form), not compressed: SQLite pages
@@ -140,6 +141,23 @@ impl Reuse {
         self.readers[turn % self.readers.len()]
             .lock()
             .expect("history lock")
+    }
+
+    /// How long until the greylisting re-check an earlier run scheduled for `address` (as
+    /// given) is due, when one is pending and not yet due.
+    pub fn pending_wait(&self, address: &str) -> Option<Duration> {
+        let due = {
+            let reader = self.reader();
+            reader.history.pending_due(address)
+        };
+        match due {
+            Ok(Some(due)) if due > now_ms() => Some(Duration::from_millis((due - now_ms()) as u64)),
+            Ok(_) => None,
+            Err(e) => {
+                tracing::warn!("{e}");
+                None
+            }
+        }
     }
 
     /// The stored result that answers `address` (its normalised form), if one is young enough

@@ -12,8 +12,8 @@ use std::thread::JoinHandle;
 
 use tokio::sync::mpsc;
 
-use super::store::{History, Record, SenderSetup};
-use crate::engine::event::{EngineEvent, EventKind, JobId};
+use super::store::{History, Record, SenderSetup, Write};
+use crate::engine::event::{EngineEvent, EventKind, JobId, Stage};
 use crate::engine::transcript::TranscriptLine;
 
 /// Most rows in one transaction.
@@ -93,14 +93,14 @@ fn write_all(
     failure: Arc<Mutex<Option<String>>>,
 ) -> Written {
     let mut written = Written::default();
-    let mut lines: HashMap<JobId, Vec<TranscriptLine>> = HashMap::new();
+    let mut jobs: HashMap<JobId, Job> = HashMap::new();
     let mut batch = Vec::with_capacity(BATCH);
     while let Some(first) = events.blocking_recv() {
         let mut next = Some(first);
         let mut dry = false;
         while let Some(event) = next.take() {
-            if let Some(record) = take(event, &mut lines, &sender, keep_transcripts) {
-                batch.push(record);
+            if let Some(write) = take(event, &mut jobs, &sender, keep_transcripts) {
+                batch.push(write);
             }
             if batch.len() < BATCH {
                 next = events.try_recv().ok();
@@ -115,9 +115,12 @@ fn write_all(
             }
             continue;
         }
-        match history.insert(&batch) {
+        match history.write(&batch) {
             Ok(()) => {
-                written.rows += batch.len() as u64;
+                written.rows += batch
+                    .iter()
+                    .filter(|w| matches!(w, Write::Check(_)))
+                    .count() as u64;
                 written.batches += 1;
             }
             Err(e) => {
@@ -135,17 +138,42 @@ fn write_all(
     written
 }
 
-/// Keeps a line for its job, or turns a finished job into a record.
+/// What the writer keeps of a job until it ends.
+#[derive(Default)]
+struct Job {
+    /// The address as given (from its `Queued` event).
+    address: String,
+    /// Its transcript so far.
+    lines: Vec<TranscriptLine>,
+    /// Greylisting re-checks scheduled.
+    rechecks: u32,
+}
+
+/// Keeps what a job's events say, and turns them into writes: a pending re-check when it is
+/// greylisted, a record when it finishes.
 fn take(
     event: EngineEvent,
-    lines: &mut HashMap<JobId, Vec<TranscriptLine>>,
+    jobs: &mut HashMap<JobId, Job>,
     sender: &SenderSetup,
     keep_transcripts: bool,
-) -> Option<Record> {
+) -> Option<Write> {
     match event.kind {
+        EventKind::Queued { address } => {
+            jobs.entry(event.job).or_default().address = address;
+            None
+        }
+        EventKind::Stage(Stage::Greylisted(secs)) => {
+            let job = jobs.entry(event.job).or_default();
+            job.rechecks += 1;
+            Some(Write::Pending {
+                address: job.address.clone(),
+                due_at_ms: super::now_ms() + secs as i64 * 1000,
+                tries: job.rechecks,
+            })
+        }
         EventKind::Line(line) => {
             if keep_transcripts {
-                let kept = lines.entry(event.job).or_default();
+                let kept = &mut jobs.entry(event.job).or_default().lines;
                 if kept.len() < MAX_TRANSCRIPT_LINES + 1 {
                     kept.push(line);
                 }
@@ -153,16 +181,18 @@ fn take(
             None
         }
         EventKind::Finished(report) => {
-            let kept = lines.remove(&event.job);
+            let job = jobs.remove(&event.job).unwrap_or_default();
             if report.from_history {
                 return None;
             }
-            Some(Record {
+            let transcript = (keep_transcripts && !job.lines.is_empty())
+                .then(|| super::transcript_text(&job.lines));
+            Some(Write::Check(Box::new(Record {
                 checked_at_ms: super::now_ms(),
-                transcript: kept.map(|l| super::transcript_text(&l)),
+                transcript,
                 report: *report,
                 sender: sender.clone(),
-            })
+            })))
         }
         _ => None,
     }

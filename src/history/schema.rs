@@ -8,7 +8,8 @@ pub const APPLICATION_ID: i32 = 0x6d78_6b6e;
 
 /// The migrations, in order: entry `i` takes the database from version `i` to `i + 1`.
 pub const MIGRATIONS: &[&str] = &[
-    // 1: checks (and their transcripts), domains, pending greylisting re-checks.
+    // 1: checks (and their transcripts), domains, and pending greylisting re-checks (written
+    // when one is scheduled, deleted when the address finishes).
     "
     CREATE TABLE checks (
         id              INTEGER PRIMARY KEY,

@@ -40,6 +40,19 @@ pub enum HistoryError {
     },
 }
 
+/// What the writer stores.
+#[derive(Clone, Debug)]
+pub enum Write {
+    /// A finished check.
+    Check(Box<Record>),
+    /// A greylisting re-check of `address` is due at `due_at_ms` (ms since the epoch).
+    Pending {
+        address: String,
+        due_at_ms: i64,
+        tries: u32,
+    },
+}
+
 /// One finished check, ready to store.
 #[derive(Clone, Debug)]
 pub struct Record {
@@ -269,8 +282,74 @@ impl History {
         }
     }
 
+    /// Stores `writes` in one transaction: the checks (with their domains' facts; a finished
+    /// check ends its address's pending re-check) and the pending greylisting re-checks.
+    pub fn write(&mut self, writes: &[Write]) -> Result<(), HistoryError> {
+        let records: Vec<&Record> = writes
+            .iter()
+            .filter_map(|w| match w {
+                Write::Check(record) => Some(&**record),
+                Write::Pending { .. } => None,
+            })
+            .collect();
+        self.insert_all(&records)?;
+        let path = self.path.clone();
+        let sql = |source| HistoryError::Sql {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(sql)?;
+        {
+            let mut pending = tx
+                .prepare_cached(
+                    "INSERT INTO pending (normalized, address, due_at, tries) VALUES (?1, ?2, ?3, ?4) \
+                     ON CONFLICT (normalized) DO UPDATE SET address = excluded.address, \
+                     due_at = excluded.due_at, tries = excluded.tries",
+                )
+                .map_err(sql)?;
+            let mut done = tx
+                .prepare_cached("DELETE FROM pending WHERE normalized = ?1")
+                .map_err(sql)?;
+            for write in writes {
+                match write {
+                    Write::Pending {
+                        address,
+                        due_at_ms,
+                        tries,
+                    } => {
+                        pending
+                            .execute(params![address_key(address), address, due_at_ms, tries])
+                            .map_err(sql)?;
+                    }
+                    Write::Check(record) => {
+                        done.execute([address_key(&record.report.address)])
+                            .map_err(sql)?;
+                    }
+                }
+            }
+        }
+        tx.commit().map_err(sql)
+    }
+
+    /// When the greylisting re-check an earlier run scheduled for `address` is due (ms since
+    /// the epoch), if one is pending.
+    pub fn pending_due(&self, address: &str) -> Result<Option<i64>, HistoryError> {
+        self.conn
+            .query_row(
+                "SELECT due_at FROM pending WHERE normalized = ?1",
+                [address_key(address)],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(|e| self.sql(e))
+    }
+
     /// Stores `records` in one transaction, with their domains' facts.
     pub fn insert(&mut self, records: &[Record]) -> Result<(), HistoryError> {
+        self.insert_all(&records.iter().collect::<Vec<_>>())
+    }
+
+    fn insert_all(&mut self, records: &[&Record]) -> Result<(), HistoryError> {
         let path = self.path.clone();
         let sql = |source| HistoryError::Sql {
             path: path.clone(),

@@ -594,3 +594,50 @@ fn a_greylisting_recheck_survives_the_process_and_fires_on_time() {
     );
     assert_eq!(pending(), 0, "done, so no longer pending");
 }
+
+#[test]
+fn a_domains_catch_all_result_stands_in_for_the_probe_until_fresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    check(&db, &["anyone@catchall.test", "alice@lab.test"], &[]);
+    let rcpts = |report: &Value| -> usize {
+        report["transcript"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l["text"].as_str().unwrap().starts_with("RCPT TO:"))
+            .count()
+    };
+    let said = |report: &Value, text: &str| {
+        report["transcript"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["text"].as_str().unwrap().contains(text))
+    };
+    let known = check(
+        &db,
+        &["someone@catchall.test", "bob@lab.test"],
+        &["--transcript"],
+    );
+    let catch_all = &known["someone@catchall.test"];
+    assert_eq!(catch_all["reason"], "accept_all");
+    assert_eq!(catch_all["catch_all"], true);
+    assert!(
+        said(catch_all, "catch-all: yes (from history: probed"),
+        "{catch_all}"
+    );
+    assert_eq!(rcpts(catch_all), 1, "no probe RCPT");
+    let honest = &known["bob@lab.test"];
+    assert_eq!(honest["catch_all"], false);
+    assert!(
+        said(honest, "catch-all: no (from history: probed"),
+        "{honest}"
+    );
+    let fresh = check(&db, &["other@catchall.test"], &["--transcript", "--fresh"]);
+    assert_eq!(
+        rcpts(&fresh["other@catchall.test"]),
+        2,
+        "--fresh probes again"
+    );
+}

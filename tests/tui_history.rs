@@ -27,14 +27,14 @@ fn a_known_address_shows_from_history_and_r_asks_again() {
         eprintln!("skipped: tmux is not installed");
         return;
     };
-    let screen = tmux.wait_for("from history");
+    let screen = tmux.wait_for(", from history");
     assert!(screen.contains("deliverable"), "{screen}");
     tmux.run(&["send-keys", "-t", "tui", "r"]);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
         let screen = tmux.screen();
         if screen.contains("checked")
-            && !screen.contains("from history")
+            && !screen.contains(", from history")
             && screen.contains("250 2.1.5")
         {
             break;

@@ -242,6 +242,9 @@ pub struct HistoryConfig {
     /// Seconds a stored result stands in for a new check (0: always ask). Unknown results
     /// (greylisted, blocked, timeout ...) are never reused.
     pub reuse_for: f64,
+    /// Seconds a domain's catch-all result stands in for the probe (0: always probe). Not
+    /// with `--fresh`, and never from checks made through `--server`.
+    pub catch_all_for: f64,
     /// Keep each check's transcript (its first 400 lines / 64 KiB).
     pub transcripts: bool,
 }
@@ -252,6 +255,7 @@ impl Default for HistoryConfig {
             enabled: true,
             path: None,
             reuse_for: 86_400.0,
+            catch_all_for: 21_600.0,
             transcripts: true,
         }
     }

@@ -69,12 +69,13 @@ impl Config {
             );
         }
         self.engine.validate_waits()?;
-        let reuse = self.history.reuse_for;
-        if !(reuse.is_finite() && reuse >= 0.0) {
-            return invalid(
-                "history.reuse_for",
-                format!("{reuse} is not a number of seconds >= 0"),
-            );
+        for (setting, secs) in [
+            ("history.reuse_for", self.history.reuse_for),
+            ("history.catch_all_for", self.history.catch_all_for),
+        ] {
+            if !(secs.is_finite() && secs >= 0.0) {
+                return invalid(setting, format!("{secs} is not a number of seconds >= 0"));
+            }
         }
         if let Some(proxy) = self.smtp.proxy.as_deref().filter(|p| !p.is_empty()) {
             crate::proxy_url::Socks5Proxy::parse(proxy).map_err(|message| {

@@ -89,6 +89,8 @@ pub fn transcript_text(lines: &[TranscriptLine]) -> String {
 /// list answered from the history. Renewing it keeps checkpoints (which wait for readers)
 /// going and lets results recorded meanwhile be seen.
 pub struct Reuse {
+    /// How long a domain's catch-all result stands in for the probe.
+    catch_all_for: Duration,
     /// One connection per worker thread or so: a lookup takes whichever is free, so lookups
     /// on different threads do not wait for each other.
     readers: Vec<Mutex<Reader>>,
@@ -112,7 +114,7 @@ const READ_SNAPSHOT_AGE: Duration = Duration::from_millis(500);
 impl Reuse {
     /// Results younger than `max_age` are reused; `Duration::ZERO` reuses none. `readers`:
     /// connections to the history (at least one).
-    pub fn new(readers: Vec<History>, max_age: Duration) -> Reuse {
+    pub fn new(readers: Vec<History>, max_age: Duration, catch_all_for: Duration) -> Reuse {
         let readers = readers
             .into_iter()
             .map(|history| {
@@ -124,6 +126,7 @@ impl Reuse {
             })
             .collect();
         Reuse {
+            catch_all_for,
             readers,
             next: std::sync::atomic::AtomicUsize::new(0),
             max_age,
@@ -141,6 +144,26 @@ impl Reuse {
         self.readers[turn % self.readers.len()]
             .lock()
             .expect("history lock")
+    }
+
+    /// A domain's catch-all result and when it was found (ms since the epoch), if the history
+    /// has one younger than `history.catch_all_for`.
+    pub fn catch_all_fact(&self, domain: &str) -> Option<(bool, i64)> {
+        if self.catch_all_for.is_zero() {
+            return None;
+        }
+        let facts = {
+            let reader = self.reader();
+            reader.history.domain(domain)
+        };
+        let since = now_ms() - self.catch_all_for.as_millis() as i64;
+        match facts {
+            Ok(facts) => facts.catch_all.filter(|(_, at)| *at >= since),
+            Err(e) => {
+                tracing::warn!("{e}");
+                None
+            }
+        }
     }
 
     /// How long until the greylisting re-check an earlier run scheduled for `address` (as

@@ -55,10 +55,13 @@ impl RunHistory {
             .map(|_| History::open(&path).map(|o| o.history))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| e.to_string())?;
-        let max_age = if fresh {
-            Duration::ZERO
+        let (max_age, catch_all_for) = if fresh {
+            (Duration::ZERO, Duration::ZERO)
         } else {
-            Duration::from_secs_f64(config.history.reuse_for)
+            (
+                Duration::from_secs_f64(config.history.reuse_for),
+                Duration::from_secs_f64(config.history.catch_all_for),
+            )
         };
         let sender = SenderSetup {
             helo: config.helo_name(),
@@ -69,7 +72,7 @@ impl RunHistory {
         let (recorder, tap) = Recorder::start(opened.history, sender, config.history.transcripts);
         Ok(RunHistory {
             engine: EngineHistory {
-                reuse: Some(Arc::new(Reuse::new(readers, max_age))),
+                reuse: Some(Arc::new(Reuse::new(readers, max_age, catch_all_for))),
                 tap: Some(tap),
             },
             recorder: Some(recorder),

@@ -596,13 +596,27 @@ async fn catch_all(
             .await;
         return None;
     }
+    // A domain's catch-all result from the history, when it is young enough
+    // (`history.catch_all_for`), stands in for the probe.
+    let known = if domain.catch_all.initialized() || ctx.server.is_some() {
+        None
+    } else {
+        ctx.reuse
+            .as_ref()
+            .and_then(|r| r.catch_all_fact(&domain.name))
+    };
     let mut probed = false;
     let answer = *domain
         .catch_all
         .get_or_init(|| {
-            probed = true;
-            session.set_emitter(pending.emit.clone());
+            probed = known.is_none();
+            if probed {
+                session.set_emitter(pending.emit.clone());
+            }
             async {
+                if let Some((yes, _)) = known {
+                    return Some(yes);
+                }
                 pending.emit.stage(Stage::CatchAllProbe).await;
                 probe_catch_all(session, ctx, &pending.emit, probe_address(&domain.name)).await
             }
@@ -614,6 +628,13 @@ async fn catch_all(
         if answer != Some(true) {
             tally.rejected += 1;
         }
+    } else if let Some((yes, at)) = known {
+        let age = crate::history::age(at, crate::history::now_ms());
+        let text = format!(
+            "catch-all: {} (from history: probed {age} ago; history.catch_all_for)",
+            if yes { "yes" } else { "no" }
+        );
+        pending.emit.info(text).await;
     } else {
         let text = match answer {
             Some(true) => "catch-all: yes (probed once for the domain)",

@@ -5,8 +5,9 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 use mxknock::cli::args::{self, Cli, Command, ConfigAction, OutputArgs};
+use mxknock::cli::output::use_color;
 use mxknock::cli::{annotate, batch, check, config_command, doctor, history};
-use mxknock::config::{ColorMode, Config, Overrides};
+use mxknock::config::{Config, Overrides};
 use mxknock::doctor::DoctorRunner;
 use mxknock::engine::Engine;
 use mxknock::engine::net::Net;
@@ -387,16 +388,4 @@ async fn run_tui(
     };
     let ended = tui::run(engine, events, launch).await?;
     Ok(ended.exit_code())
-}
-
-/// Colour when asked, or on a terminal with NO_COLOR unset or empty.
-fn use_color(mode: ColorMode) -> bool {
-    match mode {
-        ColorMode::Always => true,
-        ColorMode::Never => false,
-        ColorMode::Auto => {
-            std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    }
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use crossterm::style::Stylize;
 
 use super::args::{HistoryAction, HistoryCommandArgs, HistoryDbArgs};
-use crate::config::{ColorMode, Config};
+use crate::config::Config;
 use crate::engine::judge::verdict::Report;
 use crate::exit;
 use crate::history::{History, Record, SenderSetup, StoredCheck, age, now_ms, rfc3339};
@@ -38,14 +38,7 @@ pub fn run(args: &HistoryCommandArgs) -> anyhow::Result<i32> {
     let history = History::open(&path)?.history;
     let key = lookup_key(target);
     let checks = history.past(&key, args.limit)?;
-    let color = match args.color.unwrap_or_default() {
-        ColorMode::Always => true,
-        ColorMode::Never => false,
-        ColorMode::Auto => {
-            std::io::IsTerminal::is_terminal(&std::io::stdout())
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    };
+    let color = super::output::use_color(args.color.unwrap_or_default());
     let mut out = std::io::stdout().lock();
     if args.json {
         for check in &checks {

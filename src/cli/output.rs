@@ -28,6 +28,19 @@ pub fn transcript_line(line: &TranscriptLine, color: bool) -> String {
     format!("{}  {body}{}", form.at.dark_grey(), form.timing.dark_grey())
 }
 
+/// Colour when asked, or on a terminal with NO_COLOR unset or empty.
+pub fn use_color(mode: crate::config::ColorMode) -> bool {
+    use crate::config::ColorMode;
+    match mode {
+        ColorMode::Always => true,
+        ColorMode::Never => false,
+        ColorMode::Auto => {
+            std::io::IsTerminal::is_terminal(&std::io::stdout())
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
 /// `alice@lab.test  deliverable  ok  250 2.1.5 Ok  [mx1.lab.test]  score 98  provider google  flags: role_account`
 pub fn result_line(report: &Report, color: bool) -> String {
     let verdict = report.verdict.as_str();

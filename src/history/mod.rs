@@ -89,6 +89,10 @@ pub fn transcript_text(lines: &[TranscriptLine]) -> String {
 /// list answered from the history. Renewing it keeps checkpoints (which wait for readers)
 /// going and lets results recorded meanwhile be seen.
 pub struct Reuse {
+    /// The re-checks earlier runs left pending, by address key, read once at the start (a
+    /// re-check this run schedules is its own to make): each is taken by the first check of
+    /// its address.
+    earlier_rechecks: Mutex<std::collections::HashMap<String, i64>>,
     /// How long a domain's catch-all result stands in for the probe.
     catch_all_for: Duration,
     /// One connection per worker thread or so: a lookup takes whichever is free, so lookups
@@ -115,6 +119,15 @@ impl Reuse {
     /// Results younger than `max_age` are reused; `Duration::ZERO` reuses none. `readers`:
     /// connections to the history (at least one).
     pub fn new(readers: Vec<History>, max_age: Duration, catch_all_for: Duration) -> Reuse {
+        let earlier = readers
+            .first()
+            .map(|h| h.pending_rechecks(now_ms()))
+            .transpose()
+            .unwrap_or_else(|e| {
+                tracing::warn!("{e}");
+                None
+            })
+            .unwrap_or_default();
         let readers = readers
             .into_iter()
             .map(|history| {
@@ -126,6 +139,7 @@ impl Reuse {
             })
             .collect();
         Reuse {
+            earlier_rechecks: Mutex::new(earlier),
             catch_all_for,
             readers,
             next: std::sync::atomic::AtomicUsize::new(0),
@@ -167,20 +181,15 @@ impl Reuse {
     }
 
     /// How long until the greylisting re-check an earlier run scheduled for `address` (as
-    /// given) is due, when one is pending and not yet due.
+    /// given) is due, when one is pending and not yet due; asked once per address.
     pub fn pending_wait(&self, address: &str) -> Option<Duration> {
-        let due = {
-            let reader = self.reader();
-            reader.history.pending_due(address)
-        };
-        match due {
-            Ok(Some(due)) if due > now_ms() => Some(Duration::from_millis((due - now_ms()) as u64)),
-            Ok(_) => None,
-            Err(e) => {
-                tracing::warn!("{e}");
-                None
-            }
-        }
+        let due = self
+            .earlier_rechecks
+            .lock()
+            .expect("pending lock")
+            .remove(&store::address_key(address))?;
+        let wait = due - now_ms();
+        (wait > 0).then(|| Duration::from_millis(wait as u64))
     }
 
     /// The stored result that answers `address` (its normalised form), if one is young enough

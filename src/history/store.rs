@@ -331,17 +331,20 @@ impl History {
         tx.commit().map_err(sql)
     }
 
-    /// When the greylisting re-check an earlier run scheduled for `address` is due (ms since
-    /// the epoch), if one is pending.
-    pub fn pending_due(&self, address: &str) -> Result<Option<i64>, HistoryError> {
-        self.conn
-            .query_row(
-                "SELECT due_at FROM pending WHERE normalized = ?1",
-                [address_key(address)],
-                |row| row.get(0),
-            )
-            .optional()
-            .map_err(|e| self.sql(e))
+    /// The greylisting re-checks earlier runs left pending that are not yet due: when each
+    /// is due (ms since the epoch), by address key.
+    pub fn pending_rechecks(
+        &self,
+        now_ms: i64,
+    ) -> Result<std::collections::HashMap<String, i64>, HistoryError> {
+        let mut query = self
+            .conn
+            .prepare("SELECT normalized, due_at FROM pending WHERE due_at > ?1")
+            .map_err(|e| self.sql(e))?;
+        let rows = query
+            .query_map([now_ms], |row| Ok((row.get(0)?, row.get(1)?)))
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
     }
 
     /// Stores `records` in one transaction, with their domains' facts.

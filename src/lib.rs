@@ -32,7 +32,9 @@
 //!              path|show|template and man (config_command), and their output
 //! logging.rs   -v/-vv: tracing to standard error or --log-file, never onto the TUI
 //! tui/         mod.rs (terminal, loop), action, keymap, app/ (state in parts), view/ (a file
-//!              per pane), theme; it imports nothing of cli/
+//!              per pane), theme; it imports nothing of cli/. The selected address's stored
+//!              checks and transcripts: the app asks (app/past.rs), the loop reads them
+//!              through a history connection of its own
 //! text.rs      the invisible characters nothing may show or send; the terminal sanitiser
 //! exit.rs, signal.rs   exit codes; SIGINT/SIGTERM/SIGHUP for the TUI and batch
 //! ```

@@ -85,7 +85,8 @@ fn main() -> ExitCode {
         mxknock::history::RunHistory::off()
     };
     let engine_history = run_history.take_engine();
-    let result = runtime.block_on(dispatch(cli, config, demo, engine_history));
+    let history_path = run_history.path.clone();
+    let result = runtime.block_on(dispatch(cli, config, demo, engine_history, history_path));
     // The engine's tasks go with the runtime; then the recorder has had every result.
     drop(runtime);
     if let Some(problem) = run_history.finish() {
@@ -278,6 +279,7 @@ async fn dispatch(
     config: Config,
     demo: bool,
     history: mxknock::engine::EngineHistory,
+    history_path: Option<std::path::PathBuf>,
 ) -> anyhow::Result<i32> {
     let color = use_color(config.ui.color);
     // crossterm leaves colour out whenever NO_COLOR is set; an explicit `--color always` (or
@@ -315,6 +317,7 @@ async fn dispatch(
                 list,
                 demo,
                 color,
+                history_path,
             };
             run_tui(launch, config, net, history).await
         }
@@ -346,6 +349,8 @@ struct TuiStart {
     list: mxknock::input::ListOptions,
     demo: bool,
     color: bool,
+    /// The history database the detail pane and key H read, when the history is on.
+    history_path: Option<std::path::PathBuf>,
 }
 
 async fn run_tui(
@@ -359,6 +364,7 @@ async fn run_tui(
         list,
         demo,
         color,
+        history_path,
     } = start;
     let keymap = match Keymap::with_overrides(&config.keys) {
         Ok(keymap) => keymap,
@@ -385,6 +391,7 @@ async fn run_tui(
         doctor,
         list,
         mouse,
+        history: history_path,
     };
     let ended = tui::run(engine, events, launch).await?;
     Ok(ended.exit_code())

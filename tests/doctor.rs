@@ -583,6 +583,7 @@ mod tui {
             engine: &engine,
             theme: &theme,
             doctor: Some(runner),
+            history: None,
         };
         let never = std::future::pending();
         tokio::time::timeout(

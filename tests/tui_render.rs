@@ -348,3 +348,56 @@ fn the_detail_pane_names_the_provider_with_its_note_and_the_wide_list_has_its_co
         "the note goes on indented under the value, not under the label: {next:?}\n{frame}"
     );
 }
+
+/// The selected address's stored checks in the detail pane, and its newest stored
+/// conversation in the transcript pane (key H), as the loop would have read them.
+#[test]
+fn history_in_the_detail_and_a_stored_transcript() {
+    use mxknock::engine::judge::verdict::Verdict;
+    use mxknock::tui::app::{HistoryRead, PastCheck};
+    let mut app = demo_mid_run();
+    app.set_history_available(true);
+    render(&mut app, 160, 36);
+    let Some(HistoryRead::Past(address)) = app.history_wanted() else {
+        panic!("the selected address's past is asked for")
+    };
+    let now = 1_796_220_309_000;
+    let past = vec![
+        PastCheck {
+            id: 9,
+            checked_at_ms: now - 3 * 3_600_000,
+            verdict: Verdict::Deliverable,
+            reason: Reason::Ok,
+            reply: Some("250 2.1.5".into()),
+            has_transcript: true,
+        },
+        PastCheck {
+            id: 4,
+            checked_at_ms: now - 8 * 86_400_000,
+            verdict: Verdict::Undeliverable,
+            reason: Reason::NoSuchUser,
+            reply: Some("550 5.1.1".into()),
+            has_transcript: false,
+        },
+    ];
+    app.past_loaded(&address, Ok(past), now);
+    app.update(Action::StoredTranscripts);
+    assert_eq!(app.history_wanted(), Some(HistoryRead::Transcript(9)));
+    let text = "   0.041s  <-  220 mx.lab.test ESMTP  (41 ms)\n   0.042s  ->  EHLO verifier.example\n   0.090s  ->  RCPT TO:<alice@lab.test>\n   0.131s  <-  250 2.1.5 Ok  (41 ms)\n";
+    app.stored_transcript_loaded(9, Ok(Some(text.into())));
+    let frame = render(&mut app, 160, 36);
+    assert!(
+        frame.contains("3 h ago  deliverable (ok) 250 2.1.5  <- changed (was undeliverable)"),
+        "{frame}"
+    );
+    assert!(
+        frame.contains("8 days ago  undeliverable (no_such_user) 550 5.1.1"),
+        "{frame}"
+    );
+    assert!(
+        frame.contains("stored transcript 1/1 · 3 h ago · deliverable (ok)"),
+        "{frame}"
+    );
+    assert!(frame.contains("RCPT TO:<alice@lab.test>"), "{frame}");
+    insta::assert_snapshot!(frame);
+}

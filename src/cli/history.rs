@@ -36,7 +36,7 @@ pub fn run(args: &HistoryCommandArgs) -> anyhow::Result<i32> {
         return Ok(exit::OK);
     }
     let history = History::open(&path)?.history;
-    let key = lookup_key(target);
+    let key = crate::history::store::lookup_key(target);
     let checks = history.past(&key, args.limit)?;
     let color = super::output::use_color(args.color.unwrap_or_default());
     let mut out = std::io::stdout().lock();
@@ -97,18 +97,6 @@ pub fn database(db: &HistoryDbArgs) -> Result<PathBuf, String> {
         .path
         .or_else(History::default_path)
         .ok_or_else(|| "this platform has no data directory; give --db PATH".to_string())
-}
-
-/// What to look up: `@domain`, or the address in its normalised form when it parses (so
-/// `jörg@bücher.test` finds the check stored under its A-label domain).
-fn lookup_key(target: &str) -> String {
-    if target.starts_with('@') {
-        return target.to_string();
-    }
-    match crate::address::Address::parse(target) {
-        Ok(address) => address.smtp_path(),
-        Err(_) => target.to_string(),
-    }
 }
 
 /// One check as a line: when, how long ago, verdict, reason, the reply, the row id, and a

@@ -657,6 +657,18 @@ pub fn address_key(address: &str) -> String {
     crate::input::address_key(bare)
 }
 
+/// What to look up for `target`: `@domain` as it is, an address in its normalised form when
+/// it parses (so `jörg@bücher.test` finds the check stored under its A-label domain).
+pub fn lookup_key(target: &str) -> String {
+    if target.starts_with('@') {
+        return target.to_string();
+    }
+    match crate::address::Address::parse(target) {
+        Ok(address) => address.smtp_path(),
+        Err(_) => target.to_string(),
+    }
+}
+
 /// The domain part of a key (after the last `@`).
 fn domain_of(key: &str) -> String {
     key.rsplit_once('@')

@@ -61,6 +61,13 @@ pub enum Action {
     Export,
     /// Save the selected transcript to a file.
     SaveTranscript,
+    /// Show the selected address's stored conversations (from the history) in the transcript
+    /// pane, or the live one again.
+    StoredTranscripts,
+    /// The next older stored conversation.
+    OlderStoredTranscript,
+    /// The next newer stored conversation.
+    NewerStoredTranscript,
     /// Check whether this machine is fit to verify (`mxknock doctor`) and show the report.
     Doctor,
     /// Show or hide the help screen.
@@ -135,11 +142,14 @@ impl Action {
             Action::TogglePause => "pause / resume",
             Action::Export => "export list",
             Action::SaveTranscript => "save transcript",
+            Action::StoredTranscripts => "stored transcripts (history)",
+            Action::OlderStoredTranscript => "older stored transcript",
+            Action::NewerStoredTranscript => "newer stored transcript",
             Action::Doctor => "machine check (doctor)",
             Action::Help => "help",
             Action::Quit => "quit",
             Action::ForceQuit => "quit now",
-            Action::Dismiss => "hide the error message",
+            Action::Dismiss => "hide error / stored view",
             Action::Confirm(true) => "yes",
             Action::Confirm(false) => "no",
             Action::Cancel => "cancel",

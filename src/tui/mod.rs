@@ -77,6 +77,8 @@ pub struct Launch {
     pub list: crate::input::ListOptions,
     /// Capture the mouse (`ui.mouse`; `--no-mouse` leaves it to the terminal).
     pub mouse: bool,
+    /// The history database, read for the selected address's past (None: no history).
+    pub history: Option<PathBuf>,
 }
 
 /// Runs the TUI on the real terminal until the user quits or SIGTERM, SIGHUP or SIGINT
@@ -113,10 +115,13 @@ pub async fn run(
     carry_out(&mut app, &engine, initial);
     let input = crossterm::event::EventStream::new();
     let stop = signals.recv();
+    let history = launch.history.as_deref().and_then(open_history_reader);
+    app.set_history_available(history.is_some());
     let parts = LoopParts {
         engine: &engine,
         theme: &theme,
         doctor: launch.doctor,
+        history,
     };
     run_loop_with(&mut terminal, &mut app, parts, events, input, stop).await
 }
@@ -159,6 +164,7 @@ where
         engine,
         theme,
         doctor: None,
+        history: None,
     };
     run_loop_with(terminal, app, parts, events, input, stop).await
 }
@@ -171,6 +177,9 @@ pub struct LoopParts<'a> {
     pub theme: &'a Theme,
     /// Runs the doctor when key D asks; None: the doctor is not available.
     pub doctor: Option<DoctorRunner>,
+    /// Where the app's history reads are answered from (see [`serve_history_reads`]); the app
+    /// must have been told [`App::set_history_available`].
+    pub history: Option<crate::history::History>,
 }
 
 /// The event loop with a doctor, until the user quits or `stop` yields a signal number.
@@ -192,6 +201,7 @@ where
         engine,
         theme,
         doctor,
+        history,
     } = parts;
     let mut doctor_run: Option<tokio::task::JoinHandle<DoctorReport>> = None;
     let mut stop = std::pin::pin!(stop);
@@ -201,7 +211,7 @@ where
     let mut dirty = true;
     let mut engine_open = true;
     let mut last_clock_refresh = Instant::now();
-    draw(terminal, app, engine, theme)?;
+    draw(terminal, app, engine, theme, history.as_ref())?;
     while !app.quit {
         tokio::select! {
             number = &mut stop => return Ok(Ended::Signal(number)),
@@ -210,7 +220,7 @@ where
                     let effects = handle_input(app, event);
                     let effects = start_doctor(app, doctor.as_ref(), &mut doctor_run, effects);
                     carry_out(app, engine, effects);
-                    draw(terminal, app, engine, theme)?;
+                    draw(terminal, app, engine, theme, history.as_ref())?;
                     dirty = false;
                 }
                 Some(Err(e)) => return Err(e.into()),
@@ -240,8 +250,11 @@ where
                     dirty = true;
                     last_clock_refresh = Instant::now();
                 }
+                if history.is_some() && app.history_read_due(Instant::now()) {
+                    dirty = true;
+                }
                 if dirty {
-                    draw(terminal, app, engine, theme)?;
+                    draw(terminal, app, engine, theme, history.as_ref())?;
                     dirty = false;
                 }
             },
@@ -270,12 +283,14 @@ fn start_doctor(
     rest
 }
 
-/// Tells the app the clock, the engine's counters and its viewport, then draws.
+/// Tells the app the clock, the engine's counters, its viewport and what it asked of the
+/// history, then draws.
 fn draw<B: Backend>(
     terminal: &mut Terminal<B>,
     app: &mut App,
     engine: &EngineHandle,
     theme: &Theme,
+    history: Option<&crate::history::History>,
 ) -> anyhow::Result<()>
 where
     B::Error: Send + Sync + 'static,
@@ -287,8 +302,46 @@ where
     }
     let size = terminal.size()?;
     fit_viewport(app, Rect::new(0, 0, size.width, size.height));
+    if let Some(history) = history {
+        serve_history_reads(app, history);
+    }
     terminal.draw(|frame| view::draw(frame, app, theme))?;
     Ok(())
+}
+
+/// The history database opened for the TUI's reads, or None (said in the log) when it cannot
+/// be: the TUI then shows no past, and runs on.
+pub fn open_history_reader(path: &Path) -> Option<crate::history::History> {
+    match crate::history::History::open(path) {
+        Ok(opened) => Some(opened.history),
+        Err(e) => {
+            tracing::warn!("the TUI reads no history: {e}");
+            None
+        }
+    }
+}
+
+/// Answers what the app wants read from the history (the selected address's past, a stored
+/// transcript): a couple of indexed queries a frame at most.
+pub fn serve_history_reads(app: &mut App, history: &crate::history::History) {
+    use app::{HistoryRead, PAST_SHOWN, PastCheck};
+    for _ in 0..3 {
+        match app.history_wanted() {
+            Some(HistoryRead::Past(address)) => {
+                let key = crate::history::store::lookup_key(&address);
+                let past = history
+                    .past(&key, PAST_SHOWN)
+                    .map(|checks| checks.iter().map(PastCheck::of).collect())
+                    .map_err(|e| e.to_string());
+                app.past_loaded(&address, past, crate::history::now_ms());
+            }
+            Some(HistoryRead::Transcript(id)) => {
+                let text = history.transcript(id).map_err(|e| e.to_string());
+                app.stored_transcript_loaded(id, text);
+            }
+            None => return,
+        }
+    }
 }
 
 /// Lays `screen` out for `app` and tells the app the result (its pane sizes for paging and

@@ -5,6 +5,8 @@
 //! This file holds the `App` itself and the two dispatchers; each job is in its own file:
 //! - `jobs`: rows and the checks behind them (add, bind, re-check, pause),
 //! - `details`: the details cache (reports and transcripts of recent jobs),
+//! - `past`: what the history knows of the selected address (its last checks, their stored
+//!   transcripts), read by the loop when the app asks,
 //! - `progress`: counts, rate, ETA, pending,
 //! - `navigation`: the shown rows, selection, scroll, paging, focus, filter and sort,
 //! - `search`: incremental search and n / N,
@@ -21,6 +23,7 @@ mod help;
 mod jobs;
 mod messages;
 mod navigation;
+mod past;
 mod paste;
 mod progress;
 mod prompts;
@@ -33,6 +36,7 @@ use std::time::Instant;
 pub use details::{DETAIL_CAPACITY, JobDetail, MAX_TRANSCRIPT_LINES};
 pub use doctor::DoctorView;
 pub use messages::Banner;
+pub use past::{HistoryRead, PAST_SHOWN, PastCheck, PastView, StoredTranscript};
 pub use viewport::Viewport;
 
 use super::action::Action;
@@ -114,6 +118,8 @@ pub struct App {
     // The details cache (details.rs).
     /// Reports and transcripts of recent jobs.
     details: details::DetailCache,
+    /// The selected address's stored checks and conversations (past.rs).
+    pub past: past::PastView,
 
     // Progress (progress.rs).
     /// Counts per verdict, in `Verdict::ALL` order.
@@ -208,6 +214,7 @@ impl App {
             server: None,
             paused: false,
             details: details::DetailCache::default(),
+            past: past::PastView::default(),
             counts: [0; 4],
             done: 0,
             active: 0,
@@ -298,11 +305,16 @@ impl App {
             Action::Recheck => return self.recheck_selected(),
             Action::RecheckUnknown => return self.recheck_unknown(),
             Action::TogglePause => return self.toggle_pause(),
+            Action::StoredTranscripts => self.toggle_stored_transcripts(),
+            Action::OlderStoredTranscript => self.step_stored_transcript(1),
+            Action::NewerStoredTranscript => self.step_stored_transcript(-1),
             Action::Doctor => return self.open_doctor(),
             Action::Help => self.toggle_help(),
             Action::Quit => return self.ask_quit(),
             Action::ForceQuit => return self.quit_now(),
-            Action::Dismiss => {}
+            Action::Dismiss => {
+                self.close_stored_transcripts();
+            }
             Action::Click { column, row } => self.click(column, row),
             Action::Wheel { column, row, down } => self.wheel_at(column, row, down),
             Action::Confirm(yes) => return self.answer(yes),
@@ -312,6 +324,8 @@ impl App {
     }
 }
 
+#[cfg(test)]
+mod past_tests;
 #[cfg(test)]
 mod seam_tests;
 #[cfg(test)]

@@ -155,7 +155,7 @@ impl App {
                     .min(self.detail_max_offset);
             }
             Pane::Transcript => {
-                let total = self.selected_detail().map_or(0, |d| d.lines.len());
+                let total = self.transcript_len();
                 let max_offset = total.saturating_sub(self.transcript_height);
                 let current = if self.follow {
                     max_offset

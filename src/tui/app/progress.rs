@@ -101,6 +101,7 @@ impl App {
         self.done += 1;
         self.last_finished = Some(self.now);
         self.detail_mut(job).report = Some(report);
+        self.past_changed(row);
         self.row_changed(row, passed_before);
     }
 }

@@ -27,9 +27,14 @@ use crate::tui::theme::Theme;
 fn content<'a>(app: &'a App, theme: &Theme, width: usize) -> Option<(&'a Row, Vec<Line<'a>>)> {
     let row = &app.rows[app.selected_row()?];
     let detail = app.selected_detail();
+    let past = past_lines(app, theme);
     let lines = match detail.and_then(|d| d.report.as_deref()) {
-        Some(report) => report_lines(report, row, theme),
-        None => progress_lines(row, detail.and_then(|d| d.host.as_deref()), theme),
+        Some(report) => report_lines(report, row, past, theme),
+        None => {
+            let mut lines = progress_lines(row, detail.and_then(|d| d.host.as_deref()), theme);
+            lines.extend(past);
+            lines
+        }
     };
     Some((
         row,
@@ -43,41 +48,49 @@ fn content<'a>(app: &'a App, theme: &Theme, width: usize) -> Option<(&'a Row, Ve
 /// Width of a field's label column.
 const LABEL: usize = 10;
 
-/// A `field` line whose value is wider than `width`, wrapped at spaces with its continuation
-/// rows indented under the value, not under the label; other lines as they are.
+/// A `field` line (a label, then the value in one or more spans) wider than `width`, wrapped
+/// at spaces with its continuation rows indented under the value, not under the label; each
+/// word keeps its span's style. Other lines as they are.
 fn hanging(line: Line<'_>, width: usize) -> Vec<Line<'_>> {
     let room = width.saturating_sub(LABEL).max(16);
-    if line.width() <= width || line.spans.len() != 2 {
+    if line.width() <= width || line.spans.len() < 2 {
         return vec![line];
     }
     let mut spans = line.spans.into_iter();
-    let (label, value) = (
-        spans.next().expect("two spans"),
-        spans.next().expect("two spans"),
-    );
-    let mut rows: Vec<String> = vec![String::new()];
-    for word in value.content.split(' ') {
-        let current = rows.last_mut().expect("one row");
-        let used = current.chars().count();
-        let needed = word.chars().count() + usize::from(used > 0);
-        if used > 0 && used + needed > room {
-            rows.push(String::new());
+    let label = spans.next().expect("two spans");
+    let mut rows: Vec<Vec<Span>> = vec![Vec::new()];
+    let mut used = 0;
+    for span in spans {
+        let style = span.style;
+        for (i, word) in span.content.split(' ').enumerate() {
+            // A space between words of one span, and where the spans themselves had none.
+            let gap = usize::from(i > 0);
+            let needed = word.chars().count() + gap;
+            if used > 0 && used + needed > room {
+                rows.push(Vec::new());
+                used = 0;
+            }
+            // Spaces start a continuation row never, the first row as the value has them.
+            let text = if (used > 0 || rows.len() == 1) && gap == 1 {
+                format!(" {word}")
+            } else {
+                word.to_string()
+            };
+            used += text.chars().count();
+            rows.last_mut()
+                .expect("one row")
+                .push(Span::styled(text, style));
         }
-        let current = rows.last_mut().expect("one row");
-        if !current.is_empty() {
-            current.push(' ');
-        }
-        current.push_str(word);
     }
     rows.into_iter()
         .enumerate()
-        .map(|(i, text)| {
+        .map(|(i, spans)| {
             let lead = if i == 0 {
                 label.clone()
             } else {
                 Span::raw(" ".repeat(LABEL))
             };
-            Line::from(vec![lead, Span::styled(text, value.style)])
+            Line::from(std::iter::once(lead).chain(spans).collect::<Vec<_>>())
         })
         .collect()
 }
@@ -120,6 +133,60 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(paragraph, area);
 }
 
+/// The selected address's last stored checks, newest first, each with its age, verdict,
+/// reason and reply; a verdict that differs from the check before it is marked. Nothing
+/// without a history.
+fn past_lines<'a>(app: &App, theme: &Theme) -> Vec<Line<'a>> {
+    if !app.past.available {
+        return Vec::new();
+    }
+    let Some(past) = app.selected_past() else {
+        return vec![field("history", "reading ...", theme)];
+    };
+    if past.is_empty() {
+        return vec![field(
+            "history",
+            "no stored check of this address yet",
+            theme,
+        )];
+    }
+    let now = app.past.read_at_ms;
+    let mut lines: Vec<Line> = past
+        .iter()
+        .enumerate()
+        .map(|(i, check)| {
+            let label = if i == 0 { "history" } else { "" };
+            let reply = check
+                .reply
+                .as_deref()
+                .map(|r| format!(" {r}"))
+                .unwrap_or_default();
+            let mut spans = vec![
+                Span::styled(format!("{label:<LABEL$}"), theme.label),
+                Span::styled(
+                    format!("{:>8} ago  ", crate::history::age(check.checked_at_ms, now)),
+                    theme.dim,
+                ),
+                Span::styled(
+                    format!("{} ({}){reply}", check.verdict, check.reason),
+                    theme.verdict(check.verdict),
+                ),
+            ];
+            if let Some(older) = past.get(i + 1).filter(|o| o.verdict != check.verdict) {
+                spans.push(Span::styled(
+                    format!("  <- changed (was {})", older.verdict),
+                    theme.accent,
+                ));
+            }
+            Line::from(spans)
+        })
+        .collect();
+    if past.iter().any(|c| c.has_transcript) {
+        lines.push(field("", "H shows their stored transcripts", theme));
+    }
+    lines
+}
+
 fn field<'a>(name: &'a str, value: impl Into<String>, theme: &Theme) -> Line<'a> {
     Line::from(vec![
         Span::styled(format!("{name:<LABEL$}"), theme.label),
@@ -146,7 +213,14 @@ fn progress_lines<'a>(row: &'a Row, host: Option<&'a str>, theme: &Theme) -> Vec
     lines
 }
 
-fn report_lines<'a>(report: &'a Report, row: &'a Row, theme: &Theme) -> Vec<Line<'a>> {
+/// The lines of a finished check: verdict, why, score, when, then `past` (the stored checks
+/// of the address), then the rest of what is known.
+fn report_lines<'a>(
+    report: &'a Report,
+    row: &'a Row,
+    past: Vec<Line<'a>>,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
     let mut lines = vec![
         Line::from(vec![
             Span::styled(format!("{:<10}", "verdict"), theme.label),
@@ -166,6 +240,7 @@ fn report_lines<'a>(report: &'a Report, row: &'a Row, theme: &Theme) -> Vec<Line
         };
         lines.push(field("checked", when, theme));
     }
+    lines.extend(past);
     let flags = report.flags.names();
     lines.push(field(
         "flags",

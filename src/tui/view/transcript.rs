@@ -15,12 +15,16 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::pane_block;
-use crate::engine::transcript::TranscriptLine;
+use crate::engine::transcript::{Direction, TranscriptLine};
 use crate::tui::app::{App, Pane};
 use crate::tui::theme::Theme;
 
-/// Draws the transcript pane.
+/// Draws the transcript pane: the live conversation, or a stored one (key H).
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    if app.past.stored.is_some() {
+        render_stored(frame, area, app, theme);
+        return;
+    }
     let state = if app.follow { "following" } else { "scrolled" };
     let mut block = pane_block(
         format!(" transcript · {state} "),
@@ -71,6 +75,101 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             .collect()
     };
     frame.render_widget(Paragraph::new(rows), inner);
+}
+
+/// A stored conversation of the selected address, from the history.
+///
+/// ```text
+/// ┌ stored transcript 1/3 · 3 h ago · deliverable (ok) ─────┐
+/// │   0.041s  <-  220 mx1.lab.test ESMTP  (41 ms)           │
+/// └──────────────────── [ older · ] newer · H live ─────────┘
+/// ```
+fn render_stored(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let title = match app.shown_stored_check() {
+        Some((check, position, count)) => format!(
+            " stored transcript {position}/{count} · {} ago · {} ({}) ",
+            crate::history::age(check.checked_at_ms, app.past.read_at_ms),
+            check.verdict,
+            check.reason
+        ),
+        None => " stored transcript ".to_string(),
+    };
+    let block = pane_block(title, app.focus == Pane::Transcript, theme).title_bottom(
+        Line::from(Span::styled(" [ older · ] newer · H live ", theme.dim)).right_aligned(),
+    );
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let Some(lines) = app.stored_transcript_lines() else {
+        let text = if app.stored_transcript_missing() {
+            "The history kept no conversation of this check."
+        } else if app
+            .selected_past()
+            .is_some_and(|p| p.iter().all(|c| !c.has_transcript))
+        {
+            "The history keeps no conversation of this address."
+        } else {
+            "reading ..."
+        };
+        frame.render_widget(Paragraph::new(text).style(theme.dim), inner);
+        return;
+    };
+    let height = inner.height as usize;
+    let width = inner.width as usize;
+    let rows: Vec<Line> = if app.follow {
+        let mut rows: Vec<Line> = Vec::new();
+        for line in lines.iter().rev() {
+            if rows.len() >= height {
+                break;
+            }
+            rows.extend(stored_rows(line, width, theme).into_iter().rev());
+        }
+        rows.truncate(height);
+        rows.reverse();
+        rows
+    } else {
+        let start = app
+            .transcript_offset
+            .min(lines.len().saturating_sub(height));
+        lines[start..]
+            .iter()
+            .flat_map(|line| stored_rows(line, width, theme))
+            .take(height)
+            .collect()
+    };
+    frame.render_widget(Paragraph::new(rows), inner);
+}
+
+/// One stored line (`   1.234s  <-  250 ...`) as screen rows of `width`, continuation rows
+/// indented under its text.
+fn stored_rows<'a>(line: &str, width: usize, theme: &Theme) -> Vec<Line<'a>> {
+    const INDENT: usize = 15;
+    let style = stored_style(line, theme);
+    let chars: Vec<char> = line.chars().collect();
+    let first = width.max(INDENT + 8).min(chars.len());
+    let mut rows = vec![Line::from(Span::styled(
+        chars[..first].iter().collect::<String>(),
+        style,
+    ))];
+    let room = width.saturating_sub(INDENT).max(8);
+    for chunk in chars[first..].chunks(room) {
+        rows.push(Line::from(Span::styled(
+            format!("{}{}", " ".repeat(INDENT), chunk.iter().collect::<String>()),
+            style,
+        )));
+    }
+    rows
+}
+
+/// The style of a stored line (`   1.234s  <-  250 ...`), by its mark.
+fn stored_style(line: &str, theme: &Theme) -> ratatui::style::Style {
+    let mark = line.split_whitespace().nth(1).unwrap_or_default();
+    let direction = match mark {
+        "->" | "~>" => Direction::Sent,
+        "<-" | "<~" => Direction::Received,
+        "<**" | "<~*" => Direction::Unexpected,
+        _ => Direction::Info,
+    };
+    theme.direction(direction)
 }
 
 /// Columns before a line's text: the time ("  0.041s ") and the mark ("<-  ").

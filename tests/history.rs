@@ -641,3 +641,67 @@ fn a_domains_catch_all_result_stands_in_for_the_probe_until_fresh() {
         "--fresh probes again"
     );
 }
+
+#[test]
+fn a_domain_that_refused_us_is_not_asked_again_until_its_age_or_fresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    let connects = |report: &Value| -> usize {
+        report["transcript"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l["text"].as_str().unwrap().starts_with("connecting to"))
+            .count()
+    };
+    let first = check(&db, &["alice@blocked.test"], &["--transcript"]);
+    let first = &first["alice@blocked.test"];
+    assert_eq!(first["reason"], "blocked");
+    assert_eq!(first["from_history"], false);
+    assert!(connects(first) >= 1, "{first}");
+
+    // Another address at the domain: not asked, unknown/blocked with the server's words.
+    let later = check(&db, &["bob@blocked.test"], &["--transcript"]);
+    let later = &later["bob@blocked.test"];
+    assert_eq!(later["verdict"], "unknown");
+    assert_eq!(later["reason"], "blocked");
+    assert_eq!(later["from_history"], true);
+    assert_eq!(connects(later), 0, "no connection: {later}");
+    let detail = later["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("a server of blocked.test refused us")
+            && detail.contains("history.refused_us_for")
+            && detail.contains("554 5.7.1"),
+        "{detail}"
+    );
+    assert!(
+        !detail.contains("earlier in this run"),
+        "the server's own words, not a waiting address's: {detail}"
+    );
+    assert_eq!(
+        later["checked_at"], first["checked_at"],
+        "when it refused us"
+    );
+
+    // --fresh asks; so does an age of zero; other domains never were held back.
+    let fresh = check(&db, &["carol@blocked.test"], &["--transcript", "--fresh"]);
+    assert!(connects(&fresh["carol@blocked.test"]) >= 1);
+    let mut args = vec![
+        "check",
+        "--demo",
+        "--json",
+        "--transcript",
+        "dave@blocked.test",
+    ];
+    args.extend(["--db", db.to_str().unwrap()]);
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[history]\nrefused_us_for = 0\n").unwrap();
+    args.extend(["--config", config.to_str().unwrap()]);
+    let (_, stdout, stderr) = mxknock_with_env(&args, &[HISTORY_ON]);
+    let zero: Value = serde_json::from_str(stdout.trim()).expect(&stderr);
+    assert!(connects(&zero) >= 1, "{zero}");
+    assert_eq!(zero["from_history"], false);
+    // Nothing of this was stored as a new check: the history holds what the server said.
+    let stored = past(&db, "bob@blocked.test");
+    assert!(stored.is_empty(), "{stored:?}");
+}

@@ -245,6 +245,10 @@ pub struct HistoryConfig {
     /// Seconds a domain's catch-all result stands in for the probe (0: always probe). Not
     /// with `--fresh`, and never from checks made through `--server`.
     pub catch_all_for: f64,
+    /// Seconds a domain whose server refused us (our IP, rDNS, HELO, a blocklist) is not
+    /// asked again: its addresses are `unknown/blocked` from the history (0: always ask). Not
+    /// with `--fresh`, and never from checks made through `--server`.
+    pub refused_us_for: f64,
     /// Keep each check's transcript (its first 400 lines / 64 KiB).
     pub transcripts: bool,
 }
@@ -256,6 +260,7 @@ impl Default for HistoryConfig {
             path: None,
             reuse_for: 86_400.0,
             catch_all_for: 21_600.0,
+            refused_us_for: 3_600.0,
             transcripts: true,
         }
     }

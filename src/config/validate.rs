@@ -72,6 +72,7 @@ impl Config {
         for (setting, secs) in [
             ("history.reuse_for", self.history.reuse_for),
             ("history.catch_all_for", self.history.catch_all_for),
+            ("history.refused_us_for", self.history.refused_us_for),
         ] {
             if !(secs.is_finite() && secs >= 0.0) {
                 return invalid(setting, format!("{secs} is not a number of seconds >= 0"));

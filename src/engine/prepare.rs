@@ -118,6 +118,11 @@ pub async fn prepare(input: &str, ctx: &CheckContext, emit: &Emitter, reuse: boo
     }
     report.mx = hosts.clone();
     let provider = name_provider(&mut report, &hosts, ctx, emit).await;
+    if reuse && let Some(at) = refused_us_before(&mut report, address.domain(), ctx, emit).await {
+        let mut report = finish(report, started);
+        report.checked_at = Some(crate::history::rfc3339(at));
+        return Prep::Done(report);
+    }
     Prep::Ready(Prepared {
         address,
         report,
@@ -149,6 +154,28 @@ async fn from_history(
     ))
     .await;
     Some(report)
+}
+
+/// Whether a server of `domain` refused us (our IP, rDNS, HELO, a blocklist) recently enough
+/// (`history.refused_us_for`) that it is not asked again: then `report` is `unknown/blocked`
+/// with the server's words, marked as from the history, and the transcript says so; returns
+/// when the refusal was (ms since the epoch).
+async fn refused_us_before(
+    report: &mut Report,
+    domain: &str,
+    ctx: &CheckContext,
+    emit: &Emitter,
+) -> Option<i64> {
+    let (why, at) = ctx.reuse.as_ref()?.refused_us_fact(domain)?;
+    let ago = crate::history::age(at, crate::history::now_ms());
+    let detail = format!(
+        "a server of {domain} refused us {ago} ago, so it is not asked again yet \
+         (history.refused_us_for; --fresh asks): {why}"
+    );
+    emit.info_unrecorded(detail.clone()).await;
+    report.set_reason(Reason::Blocked, detail);
+    report.from_history = true;
+    Some(at)
 }
 
 /// Names the provider of `hosts` in the report (and the transcript), and returns it for its

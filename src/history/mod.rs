@@ -93,13 +93,25 @@ pub struct Reuse {
     /// re-check this run schedules is its own to make): each is taken by the first check of
     /// its address.
     earlier_rechecks: Mutex<std::collections::HashMap<String, i64>>,
-    /// How long a domain's catch-all result stands in for the probe.
-    catch_all_for: Duration,
+    /// How long each kind of fact stands in for asking.
+    ages: ReuseAges,
+    /// The "refused us" facts of the domains asked so far in this run (one query a domain).
+    refusals: Mutex<std::collections::HashMap<String, Option<(String, i64)>>>,
     /// One connection per worker thread or so: a lookup takes whichever is free, so lookups
     /// on different threads do not wait for each other.
     readers: Vec<Mutex<Reader>>,
     next: std::sync::atomic::AtomicUsize,
-    max_age: Duration,
+}
+
+/// How long the history's facts stand in for asking again; zero: never.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReuseAges {
+    /// A result (`history.reuse_for`).
+    pub results: Duration,
+    /// A domain's catch-all result (`history.catch_all_for`).
+    pub catch_all: Duration,
+    /// A domain's server refusing us (`history.refused_us_for`).
+    pub refused_us: Duration,
 }
 
 /// The connection and its read transaction.
@@ -116,9 +128,9 @@ const READ_SNAPSHOT: u32 = 5_000;
 const READ_SNAPSHOT_AGE: Duration = Duration::from_millis(500);
 
 impl Reuse {
-    /// Results younger than `max_age` are reused; `Duration::ZERO` reuses none. `readers`:
-    /// connections to the history (at least one).
-    pub fn new(readers: Vec<History>, max_age: Duration, catch_all_for: Duration) -> Reuse {
+    /// Facts younger than their `ages` are reused; `Duration::ZERO` reuses none of a kind.
+    /// `readers`: connections to the history (at least one).
+    pub fn new(readers: Vec<History>, ages: ReuseAges) -> Reuse {
         let earlier = readers
             .first()
             .map(|h| h.pending_rechecks(now_ms()))
@@ -140,10 +152,10 @@ impl Reuse {
             .collect();
         Reuse {
             earlier_rechecks: Mutex::new(earlier),
-            catch_all_for,
+            ages,
+            refusals: Mutex::default(),
             readers,
             next: std::sync::atomic::AtomicUsize::new(0),
-            max_age,
         }
     }
 
@@ -163,19 +175,55 @@ impl Reuse {
     /// A domain's catch-all result and when it was found (ms since the epoch), if the history
     /// has one younger than `history.catch_all_for`.
     pub fn catch_all_fact(&self, domain: &str) -> Option<(bool, i64)> {
-        if self.catch_all_for.is_zero() {
+        if self.ages.catch_all.is_zero() {
             return None;
         }
         let facts = {
             let reader = self.reader();
             reader.history.domain(domain)
         };
-        let since = now_ms() - self.catch_all_for.as_millis() as i64;
+        let since = now_ms() - self.ages.catch_all.as_millis() as i64;
         match facts {
             Ok(facts) => facts.catch_all.filter(|(_, at)| *at >= since),
             Err(e) => {
                 tracing::warn!("{e}");
                 None
+            }
+        }
+    }
+
+    /// What a server of `domain` answered when it refused us, and when (ms since the epoch),
+    /// if that is younger than `history.refused_us_for`: its addresses are not asked again
+    /// until then. Read once per domain per run (a refusal in this run is the engine's own
+    /// to handle).
+    pub fn refused_us_fact(&self, domain: &str) -> Option<(String, i64)> {
+        if self.ages.refused_us.is_zero() {
+            return None;
+        }
+        let known = self
+            .refusals
+            .lock()
+            .expect("refusals lock")
+            .get(domain)
+            .cloned();
+        match known {
+            Some(fact) => fact,
+            None => {
+                let since = now_ms() - self.ages.refused_us.as_millis() as i64;
+                let found = self.reader().history.domain(domain);
+                let fact = match found {
+                    Ok(facts) => facts.refused_us.filter(|(_, at)| *at >= since),
+                    Err(e) => {
+                        tracing::warn!("{e}");
+                        None
+                    }
+                };
+                let fact = fact.map(|(detail, at)| (first_refusal(&detail).to_string(), at));
+                self.refusals
+                    .lock()
+                    .expect("refusals lock")
+                    .insert(domain.to_string(), fact.clone());
+                fact
             }
         }
     }
@@ -195,10 +243,10 @@ impl Reuse {
     /// The stored result that answers `address` (its normalised form), if one is young enough
     /// and not unknown. A read error is logged and means "no".
     pub fn lookup(&self, address: &str) -> Option<StoredCheck> {
-        if self.max_age.is_zero() {
+        if self.ages.results.is_zero() {
             return None;
         }
-        let since = now_ms() - self.max_age.as_millis() as i64;
+        let since = now_ms() - self.ages.results.as_millis() as i64;
         let mut reader = self.reader();
         let renew = reader.lookups == 0
             || reader.lookups >= READ_SNAPSHOT
@@ -224,6 +272,14 @@ impl Reuse {
             }
         }
     }
+}
+
+/// The server's own words in a "refused us" detail: addresses that waited for a server that
+/// had refused us carry `HOST refused us earlier in this run, so it is not asked again: WHY`.
+fn first_refusal(detail: &str) -> &str {
+    detail
+        .split_once(", so it is not asked again: ")
+        .map_or(detail, |(_, why)| why)
 }
 
 #[cfg(test)]

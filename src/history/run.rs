@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{History, Recorder, Reuse, SenderSetup};
+use super::{History, Recorder, Reuse, ReuseAges, SenderSetup};
 use crate::config::Config;
 use crate::engine::EngineHistory;
 
@@ -55,13 +55,15 @@ impl RunHistory {
             .map(|_| History::open(&path).map(|o| o.history))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| e.to_string())?;
-        let (max_age, catch_all_for) = if fresh {
-            (Duration::ZERO, Duration::ZERO)
+        let ages = if fresh {
+            ReuseAges::default()
         } else {
-            (
-                Duration::from_secs_f64(config.history.reuse_for),
-                Duration::from_secs_f64(config.history.catch_all_for),
-            )
+            let secs = Duration::from_secs_f64;
+            ReuseAges {
+                results: secs(config.history.reuse_for),
+                catch_all: secs(config.history.catch_all_for),
+                refused_us: secs(config.history.refused_us_for),
+            }
         };
         let sender = SenderSetup {
             helo: config.helo_name(),
@@ -72,7 +74,7 @@ impl RunHistory {
         let (recorder, tap) = Recorder::start(opened.history, sender, config.history.transcripts);
         Ok(RunHistory {
             engine: EngineHistory {
-                reuse: Some(Arc::new(Reuse::new(readers, max_age, catch_all_for))),
+                reuse: Some(Arc::new(Reuse::new(readers, ages))),
                 tap: Some(tap),
             },
             recorder: Some(recorder),

@@ -60,6 +60,25 @@ impl Emitter {
         self.deliver(kind, recorded).await;
     }
 
+    /// Sends an event the history's recorder does not see (a job answered from the history
+    /// costs the recorder nothing).
+    pub async fn send_untapped(&self, kind: EventKind) {
+        self.deliver(kind, false).await;
+    }
+
+    /// Tells only the history's recorder (if there is one): the job's `Queued` event, once it
+    /// is known that the job will not be answered from the history.
+    pub async fn tap_only(&self, kind: EventKind) {
+        if let Some(tap) = &self.tap {
+            let _ = tap
+                .send(EngineEvent {
+                    job: self.job,
+                    kind,
+                })
+                .await;
+        }
+    }
+
     async fn deliver(&self, kind: EventKind, tapped: bool) {
         log(self.job, &kind);
         if tapped && let Some(tap) = &self.tap {

@@ -159,13 +159,18 @@ impl JobStarter {
         let scheduler = self.scheduler.clone();
         let prepare_permits = self.prepare.clone();
         tokio::spawn(async move {
-            emit.send(EventKind::Queued {
+            // The recorder hears of the job only once it is not answered from the history:
+            // a list answered from it costs the recorder nothing.
+            let queued = || EventKind::Queued {
                 address: address.clone(),
-            })
-            .await;
+            };
+            emit.send_untapped(queued()).await;
             wait_unpaused(paused).await;
-            if reuse {
-                wait_for_pending_recheck(&address, &ctx, &emit).await;
+            let mut recorder_told = false;
+            if reuse && let Some(wait) = ctx.reuse.as_ref().and_then(|r| r.pending_wait(&address)) {
+                emit.tap_only(queued()).await;
+                recorder_told = true;
+                wait_for_pending_recheck(wait, &emit).await;
             }
             let Ok(permit) = prepare_permits.acquire_owned().await else {
                 return;
@@ -174,10 +179,20 @@ impl JobStarter {
             drop(permit);
             match prepared {
                 prepare::Prep::Done(report) => {
-                    emit.send(EventKind::Finished(Box::new(report))).await;
+                    let finished = EventKind::Finished(Box::new(report));
+                    let from_history =
+                        matches!(&finished, EventKind::Finished(r) if r.from_history);
+                    if from_history && !recorder_told {
+                        emit.send_untapped(finished).await;
+                    } else {
+                        emit.send(finished).await;
+                    }
                     drop(ticket);
                 }
                 prepare::Prep::Ready(prepared) => {
+                    if !recorder_told {
+                        emit.tap_only(queued()).await;
+                    }
                     emit.stage(Stage::Waiting).await;
                     scheduler.enqueue(scheduler::Pending {
                         emit,
@@ -193,13 +208,10 @@ impl JobStarter {
     }
 }
 
-/// Waits out a greylisting re-check that an earlier run scheduled for `address` and did not
+/// Waits out (`wait`) a greylisting re-check that an earlier run scheduled for the address and did not
 /// live to make (the TUI closed, a batch stopped): asking sooner would only be greylisted again
 /// and restart the server's clock.
-async fn wait_for_pending_recheck(address: &str, ctx: &CheckContext, emit: &Emitter) {
-    let Some(wait) = ctx.reuse.as_ref().and_then(|r| r.pending_wait(address)) else {
-        return;
-    };
+async fn wait_for_pending_recheck(wait: std::time::Duration, emit: &Emitter) {
     emit.stage(Stage::Greylisted(wait.as_secs_f64().ceil() as u64))
         .await;
     emit.info(format!(

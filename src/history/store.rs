@@ -146,7 +146,7 @@ impl History {
                 source,
             })?;
         }
-        match Self::open_checked(path) {
+        match Self::open_waiting(path) {
             Ok(history) => Ok(Opened {
                 history,
                 moved_aside: None,
@@ -165,6 +165,23 @@ impl History {
                     history,
                     moved_aside: Some((aside, why)),
                 })
+            }
+        }
+    }
+
+    /// [`Self::open_checked`], tried again while another process holds the file in a way
+    /// SQLite's busy timeout does not wait for (switching a new file to WAL, recovering a
+    /// WAL another process left): "database is locked" is never the user's to see at start.
+    fn open_waiting(path: &Path) -> Result<History, Refusal> {
+        let started = std::time::Instant::now();
+        loop {
+            match Self::open_checked(path) {
+                Err(Refusal::Failed(HistoryError::Sql { source, .. }))
+                    if is_busy(&source) && started.elapsed() < BUSY_TIMEOUT =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(25));
+                }
+                other => return other,
             }
         }
     }
@@ -679,6 +696,14 @@ fn domain_of(key: &str) -> String {
 /// A domain as stored: lowercase, without a trailing dot.
 fn domain_key(domain: &str) -> String {
     domain.trim().trim_end_matches('.').to_lowercase()
+}
+
+/// Whether an error says another connection holds the database.
+fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 /// Whether an error says the file is not a (healthy) SQLite database.

@@ -52,6 +52,13 @@ pub fn terminal_safe(text: &str) -> String {
     out
 }
 
+/// Appends [`terminal_safe`]`(text)` to `out`, without a string of its own between.
+pub fn push_terminal_safe(out: &mut String, text: &str) {
+    for c in text.chars() {
+        push_visible(out, c);
+    }
+}
+
 /// True for characters that [`terminal_safe`] escapes.
 fn needs_escape(c: char) -> bool {
     c.is_control() || is_format_control(c)

@@ -9,6 +9,18 @@ use tokio::sync::mpsc;
 use super::event::{EngineEvent, EventKind, JobId, Stage};
 use super::transcript::{Direction, TranscriptLine};
 
+/// Where the history's recorder hears of the jobs: a copy of their events, and the permits
+/// that bound the finished checks it has not committed yet (one taken per report sent, given
+/// back when the report is committed): a kill loses at most that many, however far the
+/// transcript lines in the channel run ahead.
+#[derive(Clone, Debug)]
+pub struct Tap {
+    /// The events.
+    pub events: mpsc::Sender<EngineEvent>,
+    /// One permit per report that may be on its way and not yet committed.
+    pub uncommitted: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
 /// Sends one job's events. Sending waits when the consumer is behind (backpressure); a
 /// consumer that has gone away is ignored.
 #[derive(Clone, Debug)]
@@ -16,7 +28,7 @@ pub struct Emitter {
     job: JobId,
     tx: mpsc::Sender<EngineEvent>,
     /// A copy of every line and report goes here too (the history's recorder).
-    tap: Option<mpsc::Sender<EngineEvent>>,
+    tap: Option<Tap>,
     start: Instant,
 }
 
@@ -32,7 +44,7 @@ impl Emitter {
     }
 
     /// The same, with a copy of each line and report sent to `tap` as well.
-    pub fn with_tap(mut self, tap: Option<mpsc::Sender<EngineEvent>>) -> Self {
+    pub fn with_tap(mut self, tap: Option<Tap>) -> Self {
         self.tap = tap;
         self
     }
@@ -71,6 +83,7 @@ impl Emitter {
     pub async fn tap_only(&self, kind: EventKind) {
         if let Some(tap) = &self.tap {
             let _ = tap
+                .events
                 .send(EngineEvent {
                     job: self.job,
                     kind,
@@ -82,11 +95,17 @@ impl Emitter {
     async fn deliver(&self, kind: EventKind, tapped: bool) {
         log(self.job, &kind);
         if tapped && let Some(tap) = &self.tap {
+            if matches!(kind, EventKind::Finished(_))
+                && let Ok(permit) = tap.uncommitted.acquire().await
+            {
+                // Given back by the recorder once the report is committed.
+                permit.forget();
+            }
             let copy = EngineEvent {
                 job: self.job,
                 kind: kind.clone(),
             };
-            let _ = tap.send(copy).await;
+            let _ = tap.events.send(copy).await;
         }
         let _ = self
             .tx

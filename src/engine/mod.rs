@@ -136,13 +136,13 @@ pub struct EngineHistory {
     /// Reused results (`history.reuse_for`; none with `--fresh`).
     pub reuse: Option<Arc<crate::history::Reuse>>,
     /// The recorder's tap.
-    pub tap: Option<mpsc::Sender<EngineEvent>>,
+    pub tap: Option<emit::Tap>,
 }
 
 /// Starts an admitted job: its task, its emitter, its way through the engine.
 struct JobStarter {
     tx: mpsc::Sender<EngineEvent>,
-    tap: Option<mpsc::Sender<EngineEvent>>,
+    tap: Option<emit::Tap>,
     ctx: Arc<CheckContext>,
     prepare: Arc<Semaphore>,
     scheduler: Arc<Scheduler>,

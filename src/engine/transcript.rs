@@ -61,6 +61,17 @@ impl TranscriptLine {
         }
     }
 
+    /// Appends the line's text form (as [`Self::text_form`] shows it) to `out`: for writing
+    /// many lines without a string per piece.
+    pub fn write_text_form(&self, out: &mut String) {
+        use std::fmt::Write;
+        let _ = write!(out, "{:>8.3}s  {:<3} ", self.at.as_secs_f64(), self.mark());
+        crate::text::push_terminal_safe(out, &self.text);
+        if let Some(t) = self.response_time {
+            let _ = write!(out, "  ({} ms)", t.as_millis());
+        }
+    }
+
     /// The line's one text form, `   1.234s  <-  250 2.1.5 Ok  (12 ms)`: the time since the
     /// check started, the mark and the text (terminal-safe), and the response time.
     pub fn text_form(&self) -> TextForm {
@@ -164,5 +175,11 @@ mod tests {
             sent.text_form().to_string(),
             r"   1.500s  ->  RCPT TO:<\x1b[2J@x.test>"
         );
+        // Written in place, the same text.
+        for l in [&received, &sent] {
+            let mut out = String::from("x");
+            l.write_text_form(&mut out);
+            assert_eq!(out, format!("x{}", l.text_form()));
+        }
     }
 }

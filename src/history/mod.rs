@@ -66,16 +66,15 @@ pub fn age(ms: i64, now: i64) -> String {
 /// [`recorder::MAX_TRANSCRIPT_LINES`] lines or [`recorder::MAX_TRANSCRIPT_BYTES`] bytes, with
 /// a last line saying so.
 pub fn transcript_text(lines: &[TranscriptLine]) -> String {
-    let mut text = String::new();
+    let mut text = String::with_capacity(lines.len() * 64);
     for (i, line) in lines.iter().enumerate() {
-        let form = line.text_form().to_string();
-        if i == recorder::MAX_TRANSCRIPT_LINES
-            || text.len() + form.len() + 1 > recorder::MAX_TRANSCRIPT_BYTES
-        {
+        let before = text.len();
+        line.write_text_form(&mut text);
+        if i == recorder::MAX_TRANSCRIPT_LINES || text.len() + 1 > recorder::MAX_TRANSCRIPT_BYTES {
+            text.truncate(before);
             text.push_str("  (transcript cut here: the history keeps the start of a long one)\n");
             break;
         }
-        text.push_str(&form);
         text.push('\n');
     }
     text

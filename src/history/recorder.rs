@@ -3,25 +3,33 @@
 //! lines until its report comes, and commits the finished checks in small batches: whatever
 //! has arrived when it gets to write, at most [`BATCH`] rows per transaction, then, when it
 //! has caught up, a pause of [`GATHER`] for the next to gather. A kill loses the checks not
-//! yet committed: the batch being written and what waits in the tap ([`TAP_BUFFER`] events). A write that fails (a full disk) is reported once, and
-//! recording stops; the run and its output go on.
+//! yet committed, at most [`UNCOMMITTED`] (one batch): a finished check waits for a permit
+//! before its report goes to the writer, and the permit comes back with the commit. A write
+//! that fails (a full disk) is reported once, and recording stops; the run and its output go
+//! on (the permits still come back).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
 
 use super::store::{History, Record, SenderSetup, Write};
+use crate::engine::emit::Tap;
 use crate::engine::event::{EngineEvent, EventKind, JobId, Stage};
 use crate::engine::transcript::TranscriptLine;
 
 /// Most rows in one transaction.
-pub const BATCH: usize = 512;
+pub const BATCH: usize = 1024;
 
-/// Events the tap may hold before the engine waits for the writer: this bounds how far the
-/// checks can run ahead of what is committed (each check's report is one event).
-pub const TAP_BUFFER: usize = 2048;
+/// Events the tap may hold before the engine waits for the writer (a check sends some twenty
+/// lines and a report): room for the lines to run ahead while a batch is written.
+pub const TAP_BUFFER: usize = 16_384;
+
+/// Finished checks that may be sent to the writer and not yet committed: a report waits for
+/// a permit before it goes, and the permit comes back when it is committed. So a kill loses at
+/// most this many from the database: the last batch, not committed.
+pub const UNCOMMITTED: usize = BATCH;
 
 /// When the writer has caught up (the tap ran dry and the batch was small), it lets events
 /// gather this long before it looks again: one wake-up per pause instead of one per event (a
@@ -54,18 +62,23 @@ pub struct Written {
 
 impl Recorder {
     /// Starts the writer on `history`; returns it and the tap to give the engine.
-    pub fn start(
-        history: History,
-        sender: SenderSetup,
-        keep_transcripts: bool,
-    ) -> (Recorder, mpsc::Sender<EngineEvent>) {
+    pub fn start(history: History, sender: SenderSetup, keep_transcripts: bool) -> (Recorder, Tap) {
         let (tap, events) = mpsc::channel(TAP_BUFFER);
+        let uncommitted = Arc::new(Semaphore::new(UNCOMMITTED));
         let failure = Arc::new(Mutex::new(None));
         let shared = failure.clone();
+        let permits = uncommitted.clone();
         let thread = std::thread::Builder::new()
             .name("mxknock-history".into())
-            .spawn(move || write_all(history, events, sender, keep_transcripts, shared))
+            .spawn(move || {
+                let feed = Feed { events, permits };
+                write_all(history, feed, sender, keep_transcripts, shared)
+            })
             .expect("a thread for the history writer");
+        let tap = Tap {
+            events: tap,
+            uncommitted,
+        };
         (Recorder { thread, failure }, tap)
     }
 
@@ -84,10 +97,16 @@ impl Recorder {
     }
 }
 
+/// What the writer reads: the tap's events, and the permits it gives back per committed report.
+struct Feed {
+    events: mpsc::Receiver<EngineEvent>,
+    permits: Arc<Semaphore>,
+}
+
 /// The writer's loop: block for an event, take what else has arrived, commit.
 fn write_all(
     mut history: History,
-    mut events: mpsc::Receiver<EngineEvent>,
+    feed: Feed,
     sender: SenderSetup,
     keep_transcripts: bool,
     failure: Arc<Mutex<Option<String>>>,
@@ -95,10 +114,17 @@ fn write_all(
     let mut written = Written::default();
     let mut jobs: HashMap<JobId, Job> = HashMap::new();
     let mut batch = Vec::with_capacity(BATCH);
+    let Feed {
+        mut events,
+        permits,
+    } = feed;
     while let Some(first) = events.blocking_recv() {
         let mut next = Some(first);
         let mut dry = false;
+        // Every report taken holds a permit, recorded or not (one from the history is not).
+        let mut reports = 0;
         while let Some(event) = next.take() {
+            reports += usize::from(matches!(event.kind, EventKind::Finished(_)));
             if let Some(write) = take(event, &mut jobs, &sender, keep_transcripts) {
                 batch.push(write);
             }
@@ -110,6 +136,7 @@ fn write_all(
         let caught_up = dry && batch.len() < BATCH / 8;
         if batch.is_empty() || written.failure.is_some() {
             batch.clear();
+            permits.add_permits(reports);
             if caught_up {
                 std::thread::sleep(GATHER);
             }
@@ -131,6 +158,7 @@ fn write_all(
             }
         }
         batch.clear();
+        permits.add_permits(reports);
         if caught_up {
             std::thread::sleep(GATHER);
         }

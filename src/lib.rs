@@ -23,7 +23,7 @@
 //!   knowledge/   disposable / free / role lists; providers (assets/providers.toml and the
 //!                config's [[providers]]): who runs the MX hosts, and their rules
 //!   net.rs, proxy.rs   resolver and dialer (direct, SOCKS5, bind, embedded lab)
-//!   event.rs, emit.rs, transcript.rs, stats.rs, notice.rs, context.rs
+//!   event.rs, emit.rs, tap.rs, transcript.rs, stats.rs, notice.rs, context.rs
 //! history/     the verification history in SQLite: store (open, migrate, queries), the
 //!              recorder (one writer fed by the engine's tap), reuse in prepare, run
 //! doctor/      the doctor's checks (the `doctor` command and the TUI's D key)
@@ -48,7 +48,8 @@
 //! 4. Every command, reply and stage goes out as an [`engine::EngineEvent`] on one bounded
 //!    channel, the job's `Finished(Report)` last.
 //! 5. The TUI (`App::apply`) and the commands' writers consume the same stream; the
-//!    history's recorder gets a copy of every line and report through the emitters' tap.
+//!    history's recorder hears of each asked job through the emitters' tap (engine/tap.rs):
+//!    one event with the report and its conversation as capped text, not one per line.
 
 pub mod address;
 pub mod annotate;

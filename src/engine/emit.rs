@@ -7,19 +7,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use super::event::{EngineEvent, EventKind, JobId, Stage};
+use super::tap::{JobTap, Tap, TapEvent};
 use super::transcript::{Direction, TranscriptLine};
-
-/// Where the history's recorder hears of the jobs: a copy of their events, and the permits
-/// that bound the finished checks it has not committed yet (one taken per report sent, given
-/// back when the report is committed): a kill loses at most that many, however far the
-/// transcript lines in the channel run ahead.
-#[derive(Clone, Debug)]
-pub struct Tap {
-    /// The events.
-    pub events: mpsc::Sender<EngineEvent>,
-    /// One permit per report that may be on its way and not yet committed.
-    pub uncommitted: std::sync::Arc<tokio::sync::Semaphore>,
-}
 
 /// Sends one job's events. Sending waits when the consumer is behind (backpressure); a
 /// consumer that has gone away is ignored.
@@ -27,8 +16,8 @@ pub struct Tap {
 pub struct Emitter {
     job: JobId,
     tx: mpsc::Sender<EngineEvent>,
-    /// A copy of every line and report goes here too (the history's recorder).
-    tap: Option<Tap>,
+    /// What the history's recorder is told (see [`super::tap`]).
+    tap: Option<JobTap>,
     start: Instant,
 }
 
@@ -43,9 +32,9 @@ impl Emitter {
         }
     }
 
-    /// The same, with a copy of each line and report sent to `tap` as well.
+    /// The same, telling the history's recorder through `tap` as well.
     pub fn with_tap(mut self, tap: Option<Tap>) -> Self {
-        self.tap = tap;
+        self.tap = tap.map(JobTap::new);
         self
     }
 
@@ -61,51 +50,45 @@ impl Emitter {
         self.start.elapsed()
     }
 
-    /// Sends any event kind (and logs it for `-v`: see [`log`]); the job's address, its lines,
-    /// its greylisting re-checks and its report go to the tap too (the recorder leaves out a
-    /// result taken from the history).
+    /// Sends any event kind (and logs it for `-v`: see [`log`]); the recorder hears of the
+    /// job's lines, its greylisting re-checks and its report (see [`super::tap`]).
     pub async fn send(&self, kind: EventKind) {
-        let recorded = match &kind {
-            EventKind::Queued { .. } | EventKind::Line(_) | EventKind::Finished(_) => true,
-            EventKind::Stage(stage) => matches!(stage, super::event::Stage::Greylisted(_)),
-        };
-        self.deliver(kind, recorded).await;
+        self.deliver(kind, true).await;
     }
 
-    /// Sends an event the history's recorder does not see (a job answered from the history
-    /// costs the recorder nothing).
+    /// Sends an event the history's recorder does not hear of (a job answered from the
+    /// history costs the recorder nothing).
     pub async fn send_untapped(&self, kind: EventKind) {
         self.deliver(kind, false).await;
     }
 
-    /// Tells only the history's recorder (if there is one): the job's `Queued` event, once it
-    /// is known that the job will not be answered from the history.
-    pub async fn tap_only(&self, kind: EventKind) {
+    /// Tells only the history's recorder (if there is one) that the job will be asked.
+    pub async fn tap_queued(&self, address: &str) {
         if let Some(tap) = &self.tap {
-            let _ = tap
-                .events
-                .send(EngineEvent {
-                    job: self.job,
-                    kind,
-                })
-                .await;
+            tap.send(TapEvent::Queued {
+                job: self.job,
+                address: address.to_string(),
+            })
+            .await;
         }
     }
 
     async fn deliver(&self, kind: EventKind, tapped: bool) {
         log(self.job, &kind);
         if tapped && let Some(tap) = &self.tap {
-            if matches!(kind, EventKind::Finished(_))
-                && let Ok(permit) = tap.uncommitted.acquire().await
-            {
-                // Given back by the recorder once the report is committed.
-                permit.forget();
+            match &kind {
+                EventKind::Line(line) => tap.line(line),
+                EventKind::Stage(Stage::Greylisted(secs)) => {
+                    let secs = *secs;
+                    tap.send(TapEvent::Greylisted {
+                        job: self.job,
+                        secs,
+                    })
+                    .await;
+                }
+                EventKind::Finished(report) => tap.finished(self.job, report.clone()).await,
+                _ => {}
             }
-            let copy = EngineEvent {
-                job: self.job,
-                kind: kind.clone(),
-            };
-            let _ = tap.events.send(copy).await;
         }
         let _ = self
             .tx

@@ -24,6 +24,7 @@ pub mod scheduler;
 pub mod session;
 pub mod smtp;
 pub mod stats;
+pub mod tap;
 pub mod transcript;
 
 use std::sync::Arc;
@@ -136,13 +137,13 @@ pub struct EngineHistory {
     /// Reused results (`history.reuse_for`; none with `--fresh`).
     pub reuse: Option<Arc<crate::history::Reuse>>,
     /// The recorder's tap.
-    pub tap: Option<emit::Tap>,
+    pub tap: Option<tap::Tap>,
 }
 
 /// Starts an admitted job: its task, its emitter, its way through the engine.
 struct JobStarter {
     tx: mpsc::Sender<EngineEvent>,
-    tap: Option<emit::Tap>,
+    tap: Option<tap::Tap>,
     ctx: Arc<CheckContext>,
     prepare: Arc<Semaphore>,
     scheduler: Arc<Scheduler>,
@@ -161,14 +162,14 @@ impl JobStarter {
         tokio::spawn(async move {
             // The recorder hears of the job only once it is not answered from the history:
             // a list answered from it costs the recorder nothing.
-            let queued = || EventKind::Queued {
+            emit.send_untapped(EventKind::Queued {
                 address: address.clone(),
-            };
-            emit.send_untapped(queued()).await;
+            })
+            .await;
             wait_unpaused(paused).await;
             let mut recorder_told = false;
             if reuse && let Some(wait) = ctx.reuse.as_ref().and_then(|r| r.pending_wait(&address)) {
-                emit.tap_only(queued()).await;
+                emit.tap_queued(&address).await;
                 recorder_told = true;
                 wait_for_pending_recheck(wait, &emit).await;
             }
@@ -191,7 +192,7 @@ impl JobStarter {
                 }
                 prepare::Prep::Ready(prepared) => {
                     if !recorder_told {
-                        emit.tap_only(queued()).await;
+                        emit.tap_queued(&address).await;
                     }
                     emit.stage(Stage::Waiting).await;
                     scheduler.enqueue(scheduler::Pending {

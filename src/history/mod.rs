@@ -62,22 +62,14 @@ pub fn age(ms: i64, now: i64) -> String {
     }
 }
 
-/// A conversation's text form for storing: one line each, cut after
-/// [`recorder::MAX_TRANSCRIPT_LINES`] lines or [`recorder::MAX_TRANSCRIPT_BYTES`] bytes, with
-/// a last line saying so.
+/// A conversation's text form for storing, capped as the recorder keeps it
+/// ([`crate::engine::tap::CappedTranscript`]).
 pub fn transcript_text(lines: &[TranscriptLine]) -> String {
-    let mut text = String::with_capacity(lines.len() * 64);
-    for (i, line) in lines.iter().enumerate() {
-        let before = text.len();
-        line.write_text_form(&mut text);
-        if i == recorder::MAX_TRANSCRIPT_LINES || text.len() + 1 > recorder::MAX_TRANSCRIPT_BYTES {
-            text.truncate(before);
-            text.push_str("  (transcript cut here: the history keeps the start of a long one)\n");
-            break;
-        }
-        text.push('\n');
+    let mut capped = crate::engine::tap::CappedTranscript::default();
+    for line in lines {
+        capped.push(line);
     }
-    text
+    capped.take().unwrap_or_default()
 }
 
 /// The engine's read side of the history: which results may stand in for a new check.

@@ -1,12 +1,12 @@
-//! The history's one writer: a thread of its own that takes the engine's events (a copy of
-//! each transcript line and finished report, through the emitters' tap), keeps each job's
-//! lines until its report comes, and commits the finished checks in small batches: whatever
-//! has arrived when it gets to write, at most [`BATCH`] rows per transaction, then, when it
-//! has caught up, a pause of [`GATHER`] for the next to gather. A kill loses the checks not
-//! yet committed, at most [`UNCOMMITTED`] (one batch): a finished check waits for a permit
-//! before its report goes to the writer, and the permit comes back with the commit. A write
-//! that fails (a full disk) is reported once, and recording stops; the run and its output go
-//! on (the permits still come back).
+//! The history's one writer: a thread of its own that takes what the engine's emitters tell
+//! it (see [`crate::engine::tap`]: that a job will be asked, its greylisting re-checks, its
+//! report with its conversation already in text form) and commits the finished checks in
+//! small batches: whatever has arrived when it gets to write, at most [`BATCH`] rows per
+//! transaction, then, when it has caught up, a pause of [`GATHER`] for the next to gather. A
+//! kill loses the checks not yet committed, at most [`UNCOMMITTED`] (one batch): a finished
+//! check waits for a permit before its report goes to the writer, and the permit comes back
+//! with the commit. A write that fails (a full disk) is reported once, and recording stops;
+//! the run and its output go on (the permits still come back).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -15,16 +15,15 @@ use std::thread::JoinHandle;
 use tokio::sync::{Semaphore, mpsc};
 
 use super::store::{History, Record, SenderSetup, Write};
-use crate::engine::emit::Tap;
-use crate::engine::event::{EngineEvent, EventKind, JobId, Stage};
-use crate::engine::transcript::TranscriptLine;
+use crate::engine::event::JobId;
+use crate::engine::tap::{Tap, TapEvent};
 
 /// Most rows in one transaction.
 pub const BATCH: usize = 1024;
 
-/// Events the tap may hold before the engine waits for the writer (a check sends some twenty
-/// lines and a report): room for the lines to run ahead while a batch is written.
-pub const TAP_BUFFER: usize = 16_384;
+/// Events the tap may hold before the engine waits for the writer (a check sends one or two,
+/// and its report waits for a permit besides).
+pub const TAP_BUFFER: usize = 4_096;
 
 /// Finished checks that may be sent to the writer and not yet committed: a report waits for
 /// a permit before it goes, and the permit comes back when it is committed. So a kill loses at
@@ -32,16 +31,11 @@ pub const TAP_BUFFER: usize = 16_384;
 pub const UNCOMMITTED: usize = BATCH;
 
 /// When the writer has caught up (the tap ran dry and the batch was small), it lets events
-/// gather this long before it looks again: one wake-up per pause instead of one per event (a
-/// check sends some twenty lines), which on a busy machine cost more than the writing. Behind,
-/// it does not pause.
+/// gather this long before it looks again: one wake-up per pause instead of one per event,
+/// which on a busy machine cost more than the writing. Behind, it does not pause.
 const GATHER: std::time::Duration = std::time::Duration::from_millis(25);
 
-/// Transcript lines kept per check; a longer conversation is cut, with a note.
-pub const MAX_TRANSCRIPT_LINES: usize = 400;
-
-/// Transcript bytes kept per check.
-pub const MAX_TRANSCRIPT_BYTES: usize = 64 * 1024;
+pub use crate::engine::tap::{MAX_TRANSCRIPT_BYTES, MAX_TRANSCRIPT_LINES};
 
 /// The running writer.
 pub struct Recorder {
@@ -72,12 +66,13 @@ impl Recorder {
             .name("mxknock-history".into())
             .spawn(move || {
                 let feed = Feed { events, permits };
-                write_all(history, feed, sender, keep_transcripts, shared)
+                write_all(history, feed, sender, shared)
             })
             .expect("a thread for the history writer");
         let tap = Tap {
             events: tap,
             uncommitted,
+            transcripts: keep_transcripts,
         };
         (Recorder { thread, failure }, tap)
     }
@@ -99,7 +94,7 @@ impl Recorder {
 
 /// What the writer reads: the tap's events, and the permits it gives back per committed report.
 struct Feed {
-    events: mpsc::Receiver<EngineEvent>,
+    events: mpsc::Receiver<TapEvent>,
     permits: Arc<Semaphore>,
 }
 
@@ -108,7 +103,6 @@ fn write_all(
     mut history: History,
     feed: Feed,
     sender: SenderSetup,
-    keep_transcripts: bool,
     failure: Arc<Mutex<Option<String>>>,
 ) -> Written {
     let mut written = Written::default();
@@ -124,8 +118,8 @@ fn write_all(
         // Every report taken holds a permit, recorded or not (one from the history is not).
         let mut reports = 0;
         while let Some(event) = next.take() {
-            reports += usize::from(matches!(event.kind, EventKind::Finished(_)));
-            if let Some(write) = take(event, &mut jobs, &sender, keep_transcripts) {
+            reports += usize::from(matches!(event, TapEvent::Finished { .. }));
+            if let Some(write) = take(event, &mut jobs, &sender) {
                 batch.push(write);
             }
             if batch.len() < BATCH {
@@ -171,27 +165,20 @@ fn write_all(
 struct Job {
     /// The address as given (from its `Queued` event).
     address: String,
-    /// Its transcript so far.
-    lines: Vec<TranscriptLine>,
     /// Greylisting re-checks scheduled.
     rechecks: u32,
 }
 
 /// Keeps what a job's events say, and turns them into writes: a pending re-check when it is
-/// greylisted, a record when it finishes.
-fn take(
-    event: EngineEvent,
-    jobs: &mut HashMap<JobId, Job>,
-    sender: &SenderSetup,
-    keep_transcripts: bool,
-) -> Option<Write> {
-    match event.kind {
-        EventKind::Queued { address } => {
-            jobs.entry(event.job).or_default().address = address;
+/// greylisted, a record when it finishes (not one answered from the history).
+fn take(event: TapEvent, jobs: &mut HashMap<JobId, Job>, sender: &SenderSetup) -> Option<Write> {
+    match event {
+        TapEvent::Queued { job, address } => {
+            jobs.entry(job).or_default().address = address;
             None
         }
-        EventKind::Stage(Stage::Greylisted(secs)) => {
-            let job = jobs.entry(event.job).or_default();
+        TapEvent::Greylisted { job, secs } => {
+            let job = jobs.entry(job).or_default();
             job.rechecks += 1;
             Some(Write::Pending {
                 address: job.address.clone(),
@@ -199,22 +186,15 @@ fn take(
                 tries: job.rechecks,
             })
         }
-        EventKind::Line(line) => {
-            if keep_transcripts {
-                let kept = &mut jobs.entry(event.job).or_default().lines;
-                if kept.len() < MAX_TRANSCRIPT_LINES + 1 {
-                    kept.push(line);
-                }
-            }
-            None
-        }
-        EventKind::Finished(report) => {
-            let job = jobs.remove(&event.job).unwrap_or_default();
+        TapEvent::Finished {
+            job,
+            report,
+            transcript,
+        } => {
+            jobs.remove(&job);
             if report.from_history {
                 return None;
             }
-            let transcript = (keep_transcripts && !job.lines.is_empty())
-                .then(|| super::transcript_text(&job.lines));
             Some(Write::Check(Box::new(Record {
                 checked_at_ms: super::now_ms(),
                 transcript,
@@ -222,6 +202,5 @@ fn take(
                 sender: sender.clone(),
             })))
         }
-        _ => None,
     }
 }

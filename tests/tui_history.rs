@@ -7,6 +7,18 @@ mod common;
 use common::mxknock_with_env;
 use common::tmux::{Tmux, demo_command};
 
+/// The demo TUI on database `db_arg` with a list of alice@lab.test, in tmux (None: no tmux).
+fn open_alice_in_the_tui(dir: &std::path::Path, db_arg: &str) -> Option<Tmux> {
+    let list = dir.join("list.txt");
+    std::fs::write(&list, "alice@lab.test\n").unwrap();
+    let command = demo_command(
+        dir,
+        "MXKNOCK_NO_HISTORY=0",
+        &format!("--db '{db_arg}' '{}'", list.display()),
+    );
+    Tmux::start(&command, dir)
+}
+
 #[test]
 fn a_known_address_shows_from_history_and_r_asks_again() {
     let dir = tempfile::tempdir().unwrap();
@@ -16,14 +28,7 @@ fn a_known_address_shows_from_history_and_r_asks_again() {
     let (code, _, stderr) =
         mxknock_with_env(&["check", "--demo", "--db", db_arg, "alice@lab.test"], &on);
     assert_eq!(code, 0, "{stderr}");
-    let list = dir.path().join("list.txt");
-    std::fs::write(&list, "alice@lab.test\n").unwrap();
-    let command = demo_command(
-        dir.path(),
-        "MXKNOCK_NO_HISTORY=0",
-        &format!("--db '{db_arg}' '{}'", list.display()),
-    );
-    let Some(tmux) = Tmux::start(&command, dir.path()) else {
+    let Some(tmux) = open_alice_in_the_tui(dir.path(), db_arg) else {
         eprintln!("skipped: tmux is not installed");
         return;
     };
@@ -109,14 +114,7 @@ fn the_detail_lists_past_checks_and_h_opens_their_stored_transcripts() {
         mxknock_with_env(&["check", "--demo", "--db", db_arg, "alice@lab.test"], &on);
     assert_eq!(code, 0, "{stderr}");
 
-    let list = dir.path().join("list.txt");
-    std::fs::write(&list, "alice@lab.test\n").unwrap();
-    let command = demo_command(
-        dir.path(),
-        "MXKNOCK_NO_HISTORY=0",
-        &format!("--db '{db_arg}' '{}'", list.display()),
-    );
-    let Some(tmux) = Tmux::start(&command, dir.path()) else {
+    let Some(tmux) = open_alice_in_the_tui(dir.path(), db_arg) else {
         eprintln!("skipped: tmux is not installed");
         return;
     };

@@ -53,28 +53,42 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     };
     let height = inner.height as usize;
     let width = inner.width as usize;
-    let total = detail.lines.len();
-    let rows: Vec<Line> = if app.follow {
-        // From the newest line back until the pane is full, then shown oldest first.
+    let rows = shown_rows(&detail.lines, app, height, |line| {
+        wrapped(line, width, theme)
+    });
+    frame.render_widget(Paragraph::new(rows), inner);
+}
+
+/// The screen rows of `lines` a pane of `height` shows: following, the newest back until the
+/// pane is full (shown oldest first); scrolled, from the transcript offset on. `rows_of`
+/// wraps one line into its rows.
+fn shown_rows<'a, T>(
+    lines: &[T],
+    app: &App,
+    height: usize,
+    rows_of: impl Fn(&T) -> Vec<Line<'a>>,
+) -> Vec<Line<'a>> {
+    if app.follow {
         let mut rows = Vec::new();
-        for line in detail.lines.iter().rev() {
+        for line in lines.iter().rev() {
             if rows.len() >= height {
                 break;
             }
-            rows.extend(wrapped(line, width, theme).into_iter().rev());
+            rows.extend(rows_of(line).into_iter().rev());
         }
         rows.truncate(height);
         rows.reverse();
         rows
     } else {
-        let start = app.transcript_offset.min(total.saturating_sub(height));
-        detail.lines[start..]
+        let start = app
+            .transcript_offset
+            .min(lines.len().saturating_sub(height));
+        lines[start..]
             .iter()
-            .flat_map(|line| wrapped(line, width, theme))
+            .flat_map(rows_of)
             .take(height)
             .collect()
-    };
-    frame.render_widget(Paragraph::new(rows), inner);
+    }
 }
 
 /// A stored conversation of the selected address, from the history.
@@ -115,27 +129,7 @@ fn render_stored(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     };
     let height = inner.height as usize;
     let width = inner.width as usize;
-    let rows: Vec<Line> = if app.follow {
-        let mut rows: Vec<Line> = Vec::new();
-        for line in lines.iter().rev() {
-            if rows.len() >= height {
-                break;
-            }
-            rows.extend(stored_rows(line, width, theme).into_iter().rev());
-        }
-        rows.truncate(height);
-        rows.reverse();
-        rows
-    } else {
-        let start = app
-            .transcript_offset
-            .min(lines.len().saturating_sub(height));
-        lines[start..]
-            .iter()
-            .flat_map(|line| stored_rows(line, width, theme))
-            .take(height)
-            .collect()
-    };
+    let rows = shown_rows(lines, app, height, |line| stored_rows(line, width, theme));
     frame.render_widget(Paragraph::new(rows), inner);
 }
 

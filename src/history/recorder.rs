@@ -98,6 +98,16 @@ struct Feed {
     permits: Arc<Semaphore>,
 }
 
+/// Closes the permits when the writer ends however it ends (a panic too): a check finishing
+/// after that waits for no permit, so the engine never hangs on a writer that is gone.
+struct ClosePermits(Arc<Semaphore>);
+
+impl Drop for ClosePermits {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
 /// The writer's loop: block for an event, take what else has arrived, commit.
 fn write_all(
     mut history: History,
@@ -112,6 +122,7 @@ fn write_all(
         mut events,
         permits,
     } = feed;
+    let _release = ClosePermits(permits.clone());
     while let Some(first) = events.blocking_recv() {
         let mut next = Some(first);
         let mut dry = false;
@@ -202,5 +213,43 @@ fn take(event: TapEvent, jobs: &mut HashMap<JobId, Job>, sender: &SenderSetup) -
                 sender: sender.clone(),
             })))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::judge::verdict::{Reason, Report};
+
+    #[tokio::test]
+    async fn reports_wait_for_permits_that_commits_give_back_and_an_ended_writer_closes_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let history = History::open(&dir.path().join("h.sqlite")).unwrap().history;
+        let (recorder, tap) = Recorder::start(history, SenderSetup::default(), true);
+        let permits = tap.uncommitted.clone();
+        assert_eq!(permits.available_permits(), UNCOMMITTED);
+        let job = crate::engine::tap::JobTap::new(tap.clone());
+        for i in 0..3 {
+            let report = Report::new(format!("a{i}@x.test"), Reason::Ok, "250");
+            job.finished(JobId(i), Box::new(report)).await;
+        }
+        // Committed within a gather or two: every permit is back.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while permits.available_permits() < UNCOMMITTED {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "permits not given back"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        drop((job, tap));
+        let written = tokio::task::spawn_blocking(move || recorder.finish())
+            .await
+            .unwrap();
+        assert_eq!(written.rows, 3);
+        assert!(
+            permits.is_closed(),
+            "a check finishing now waits for nothing"
+        );
     }
 }

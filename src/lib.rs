@@ -28,7 +28,8 @@
 //!              recorder (one writer fed by the engine's tap), reuse in prepare, run
 //! doctor/      the doctor's checks (the `doctor` command and the TUI's D key)
 //! lab/         embedded lab: in-process DNS and scripted SMTP servers (demo, tests, benches)
-//! cli/         args (option groups, clap env), check, batch, annotate, doctor, config
+//! cli/         args/ (mod: Cli and Command; commands; settings: option groups, clap env,
+//!              origins), check, batch, annotate, doctor, config
 //!              path|show|template and man (config_command), and their output
 //! logging.rs   -v/-vv: tracing to standard error or --log-file, never onto the TUI
 //! tui/         mod.rs (terminal, loop), action, keymap, app/ (state in parts), view/ (a file

@@ -29,7 +29,7 @@
 //! doctor/      the doctor's checks (the `doctor` command and the TUI's D key)
 //! lab/         embedded lab: in-process DNS and scripted SMTP servers (demo, tests, benches)
 //! cli/         args/ (mod: Cli and Command; commands; settings: option groups, clap env,
-//!              origins), check, batch, annotate, doctor, config
+//!              origins), check, batch, annotate, doctor, history, config
 //!              path|show|template and man (config_command), and their output
 //! logging.rs   -v/-vv: tracing to standard error or --log-file, never onto the TUI
 //! tui/         mod.rs (terminal, loop), action, keymap, app/ (state in parts), view/ (a file

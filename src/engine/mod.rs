@@ -180,9 +180,8 @@ impl JobStarter {
             drop(permit);
             match prepared {
                 prepare::Prep::Done(report) => {
+                    let from_history = report.from_history;
                     let finished = EventKind::Finished(Box::new(report));
-                    let from_history =
-                        matches!(&finished, EventKind::Finished(r) if r.from_history);
                     if from_history && !recorder_told {
                         emit.send_untapped(finished).await;
                     } else {

@@ -27,8 +27,6 @@ pub use recorder::Recorder;
 pub use run::RunHistory;
 pub use store::{History, HistoryError, Opened, Record, SenderSetup, StoredCheck};
 
-use crate::engine::transcript::TranscriptLine;
-
 /// Milliseconds since the Unix epoch, now.
 pub fn now_ms() -> i64 {
     SystemTime::now()
@@ -60,16 +58,6 @@ pub fn age(ms: i64, now: i64) -> String {
         5400..=129_599 => format!("{} h", (secs + 1800) / 3600),
         _ => format!("{} days", (secs + 43_200) / 86_400),
     }
-}
-
-/// A conversation's text form for storing, capped as the recorder keeps it
-/// ([`crate::engine::tap::CappedTranscript`]).
-pub fn transcript_text(lines: &[TranscriptLine]) -> String {
-    let mut capped = crate::engine::tap::CappedTranscript::default();
-    for line in lines {
-        capped.push(line);
-    }
-    capped.take().unwrap_or_default()
 }
 
 /// The engine's read side of the history: which results may stand in for a new check.

@@ -58,7 +58,7 @@ pub enum Write {
 pub struct Record {
     /// The report (its transcript, if any, is stored apart).
     pub report: Report,
-    /// The conversation in its text form, capped ([`super::transcript_text`]).
+    /// The conversation in its text form, capped ([`crate::engine::tap::CappedTranscript`]).
     pub transcript: Option<String>,
     /// The sender setup the check used.
     pub sender: SenderSetup,

@@ -312,9 +312,7 @@ impl App {
             Action::Help => self.toggle_help(),
             Action::Quit => return self.ask_quit(),
             Action::ForceQuit => return self.quit_now(),
-            Action::Dismiss => {
-                self.close_stored_transcripts();
-            }
+            Action::Dismiss => self.close_stored_transcripts(),
             Action::Click { column, row } => self.click(column, row),
             Action::Wheel { column, row, down } => self.wheel_at(column, row, down),
             Action::Confirm(yes) => return self.answer(yes),

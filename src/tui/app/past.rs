@@ -217,8 +217,8 @@ impl App {
     /// Key H: the transcript pane shows the stored conversations of the selected address
     /// (the newest first), or the live one again.
     pub(super) fn toggle_stored_transcripts(&mut self) {
-        if self.past.stored.take().is_some() {
-            self.follow = true;
+        if self.past.stored.is_some() {
+            self.close_stored_transcripts();
             return;
         }
         if !self.past.available {
@@ -255,13 +255,11 @@ impl App {
         }
     }
 
-    /// Esc: leaves the stored conversations for the live transcript; true if it did.
-    pub(super) fn close_stored_transcripts(&mut self) -> bool {
-        let was_open = self.past.stored.take().is_some();
-        if was_open {
+    /// Esc: leaves the stored conversations (if open) for the live transcript.
+    pub(super) fn close_stored_transcripts(&mut self) {
+        if self.past.stored.take().is_some() {
             self.follow = true;
         }
-        was_open
     }
 
     /// Lines the transcript pane has to scroll through: the stored conversation's, or the
